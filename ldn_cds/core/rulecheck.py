@@ -1,0 +1,383 @@
+"""Build and check a rule set from parsed data files, reporting every problem with its location.
+
+Input is a mapping of file path (relative to ``resources/``) to parsed content, so the core
+never reads files or YAML.  Structural problems come from the pydantic schemas; this module adds
+the cross-checks: sources resolve, facts exist, declared inputs equal used inputs, operators fit
+their facts, medication groups exist, ids are unique, and (in :func:`check_examples`) every
+rule's example cases give the expected outcome.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ldn_cds.core.assessment import WASHOUT_RULE
+from ldn_cds.core.engine import comparisons, facts_used, run_rule
+from ldn_cds.core.facts import FACTS, Context
+from ldn_cds.core.models import parse_case
+from ldn_cds.core.ruleset import (
+    Always,
+    VALUELESS_OPS,
+    BibliographyFile,
+    EvidenceFile,
+    Manifest,
+    NotesFile,
+    Op,
+    ProtocolFile,
+    Rule,
+    RuleSet,
+    SourceRef,
+    Tables,
+)
+
+MANIFEST = "ruleset.yaml"
+SINGLE_FILES: dict[str, type[BaseModel]] = {
+    MANIFEST: Manifest,
+    "bibliography.yaml": BibliographyFile,
+    "evidence.yaml": EvidenceFile,
+    "protocols.yaml": ProtocolFile,
+    "notes.yaml": NotesFile,
+}
+TABLE_FILES = {
+    "washout": "tables/washout.yaml",
+    "mme": "tables/mme.yaml",
+    "medication_groups": "tables/medication_groups.yaml",
+}
+_PAIN_TYPES = {"inflammatory", "neuropathic", "nociplastic", "nociceptive", "mixed"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    location: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.location}" if self.location else self.file
+        return f"{where}: {self.message}"
+
+
+class RuleSetError(Exception):
+    """The rule set is invalid; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(
+            f"{len(problems)} problem(s) in the rule set:\n" + "\n".join(map(str, problems))
+        )
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not serialisable in a rule set: {type(value).__name__}")
+
+
+def canonical_sha256(files: dict[str, Any]) -> str:
+    """SHA-256 of the rule set's canonical form (sorted-key compact JSON of every file).
+
+    Formatting, comments and key order in the YAML do not change the hash; any change of
+    content does.
+    """
+    text = json.dumps(
+        files, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _validate(
+    model: type[BaseModel], data: Any, file: str, problems: list[Problem], prefix: str = ""
+) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = _loc(tuple(err["loc"]))
+            loc = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
+            problems.append(Problem(file, loc, err["msg"]))
+        return None
+
+
+def build_ruleset(files: dict[str, Any]) -> RuleSet:
+    """Validate every file and cross-reference; return the rule set or raise RuleSetError."""
+    problems: list[Problem] = []
+    parsed: dict[str, Any] = {}
+    for name, model in SINGLE_FILES.items():
+        if name not in files:
+            problems.append(Problem(name, "", "file is missing"))
+            continue
+        parsed[name] = _validate(model, files[name], name, problems)
+    tables: dict[str, Any] = {}
+    for key, name in TABLE_FILES.items():
+        if name not in files:
+            problems.append(Problem(name, "", "file is missing"))
+        else:
+            tables[key] = files[name]
+    table_obj = None
+    if len(tables) == len(TABLE_FILES):
+        try:
+            table_obj = Tables.model_validate(tables)
+        except ValidationError as exc:
+            for err in exc.errors():
+                key = str(err["loc"][0])
+                problems.append(Problem(TABLE_FILES.get(key, key), _loc(tuple(err["loc"][1:])),
+                                        err["msg"]))
+
+    rules: list[Rule] = []
+    rule_files: dict[str, str] = {}
+    rule_paths = sorted(n for n in files if n.startswith("rules/"))
+    if not rule_paths:
+        problems.append(Problem("rules/", "", "no rule files found"))
+    for name in rule_paths:
+        data = files[name]
+        if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+            problems.append(Problem(name, "", "a rule file is a mapping with a 'rules' list"))
+            continue
+        extra = set(data) - {"rules"}
+        if extra:
+            problems.append(Problem(name, "", f"unknown top-level key(s): {sorted(extra)}"))
+        for i, raw in enumerate(data["rules"]):
+            rid = raw.get("id", "?") if isinstance(raw, dict) else "?"
+            rule = _validate(Rule, raw, name, problems, prefix=f"rules[{i}] ({rid})")
+            if rule is None:
+                continue
+            if rule.id in rule_files:
+                problems.append(Problem(name, f"rules[{i}].id",
+                                        f"duplicate rule id {rule.id!r} "
+                                        f"(also in {rule_files[rule.id]})"))
+                continue
+            rules.append(rule)
+            rule_files[rule.id] = name
+
+    manifest = parsed.get(MANIFEST)
+    bib = parsed.get("bibliography.yaml")
+    evidence = parsed.get("evidence.yaml")
+    dosing = parsed.get("protocols.yaml")
+    notes = parsed.get("notes.yaml")
+    if problems or None in (manifest, bib, evidence, dosing, notes, table_obj):
+        raise RuleSetError(problems or [Problem("resources", "", "rule set incomplete")])
+    assert manifest is not None and bib is not None and evidence is not None
+    assert dosing is not None and notes is not None and table_obj is not None
+
+    bibliography = {}
+    for i, entry in enumerate(bib.entries):
+        if entry.id in bibliography:
+            problems.append(Problem("bibliography.yaml", f"entries[{i}].id",
+                                    f"duplicate id {entry.id!r}"))
+        if not entry.verified and not entry.unverified_note:
+            problems.append(Problem("bibliography.yaml", f"entries[{i}] ({entry.id})",
+                                    "an unverified entry needs an unverified_note saying what"))
+        bibliography[entry.id] = entry
+
+    def check_refs(file: str, loc: str, refs: list[SourceRef] | list[str]) -> None:
+        for j, ref in enumerate(refs):
+            ref_id = ref if isinstance(ref, str) else ref.id
+            if ref_id not in bibliography:
+                problems.append(Problem(file, f"{loc}[{j}]",
+                                        f"source {ref_id!r} is not in bibliography.yaml"))
+
+    groups = {g.id for g in table_obj.medication_groups}
+    for rule in rules:
+        file = rule_files[rule.id]
+        where = f"rule {rule.id}"
+        check_refs(file, f"{where}.sources", rule.sources)
+        _check_rule(rule, file, where, groups, problems)
+    for i, rec in enumerate(evidence.evidence):
+        check_refs("evidence.yaml", f"evidence[{i}] ({rec.id}).sources", rec.sources)
+        bad = set(rec.applies_to.pain_types) - _PAIN_TYPES
+        if bad:
+            problems.append(Problem("evidence.yaml", f"evidence[{i}].applies_to.pain_types",
+                                    f"unknown pain type(s) {sorted(bad)}"))
+    for i, proto in enumerate(dosing.protocols):
+        check_refs("protocols.yaml", f"protocols[{i}] ({proto.id}).sources", proto.sources)
+        if proto.target_mg > dosing.limits.ceiling_mg:
+            problems.append(Problem("protocols.yaml", f"protocols[{i}].target_mg",
+                                    "target above the ceiling"))
+    check_refs("protocols.yaml", "limits.sources", dosing.limits.sources)
+    protocol_ids = {p.id for p in dosing.protocols}
+    for key in ("default_protocol", "sensitive_protocol"):
+        if getattr(dosing.limits, key) not in protocol_ids:
+            problems.append(Problem("protocols.yaml", f"limits.{key}",
+                                    f"no protocol {getattr(dosing.limits, key)!r}"))
+    rule_ids = {r.id for r in rules}
+    for key in ("sensitive_rule", "morning_rule"):
+        if getattr(dosing.limits, key) not in rule_ids:
+            problems.append(Problem("protocols.yaml", f"limits.{key}",
+                                    f"no rule {getattr(dosing.limits, key)!r}"))
+    if WASHOUT_RULE not in rule_ids:
+        problems.append(Problem("rules/", "", f"the washout rule {WASHOUT_RULE!r} is required"))
+    for name, block_map in (("compounding", notes.compounding), ("insurance", notes.insurance),
+                            ("handout", notes.handout)):
+        for key, block in block_map.items():
+            check_refs("notes.yaml", f"{name}.{key}.sources", block.sources)
+    for key in ("capsule_spec", "liquid_spec"):
+        if key not in notes.compounding:
+            problems.append(Problem("notes.yaml", f"compounding.{key}", "required block missing"))
+    washout_file = TABLE_FILES["washout"]
+    class_ids = {c.id for c in table_obj.washout.classes}
+    for i, wclass in enumerate(table_obj.washout.classes):
+        check_refs(washout_file, f"classes[{i}].sources", wclass.sources)
+        if wclass.days < wclass.min_days:
+            problems.append(Problem(washout_file, f"classes[{i}].days",
+                                    "days must be at least min_days"))
+    for i, assignment in enumerate(table_obj.washout.assignments):
+        if assignment.washout_class not in class_ids:
+            problems.append(Problem(washout_file, f"assignments[{i}].washout_class",
+                                    f"no class {assignment.washout_class!r}"))
+    last = table_obj.washout.assignments[-1]
+    if last.drugs or last.releases:
+        problems.append(Problem(washout_file, "assignments[-1]",
+                                "the last assignment must be a catch-all (no drugs, no releases)"))
+    check_refs(TABLE_FILES["mme"], "sources", table_obj.mme.sources)
+    for i, group in enumerate(table_obj.medication_groups):
+        check_refs(TABLE_FILES["medication_groups"], f"[{i}] ({group.id}).sources", group.sources)
+
+    if problems:
+        raise RuleSetError(problems)
+    return RuleSet(
+        manifest=manifest,
+        sha256=canonical_sha256(files),
+        rules=tuple(rules),
+        bibliography=bibliography,
+        evidence=tuple(evidence.evidence),
+        tables=table_obj,
+        dosing=dosing,
+        notes=notes,
+        rule_files=rule_files,
+    )
+
+
+def _check_rule(
+    rule: Rule, file: str, where: str, groups: set[str], problems: list[Problem]
+) -> None:
+    declared = set(rule.inputs)
+    used = set(facts_used(rule.condition))
+    for name in sorted(declared | used):
+        if name not in FACTS:
+            problems.append(Problem(file, f"{where}.inputs",
+                                    f"unknown input {name!r}; known inputs: "
+                                    f"{', '.join(sorted(FACTS))}"))
+    for name in sorted(used - declared):
+        problems.append(Problem(file, f"{where}.inputs",
+                                f"condition reads {name!r} but inputs does not declare it"))
+    for name in sorted(declared - used):
+        problems.append(Problem(file, f"{where}.inputs",
+                                f"input {name!r} is declared but the condition never reads it"))
+    if len(rule.inputs) != len(declared):
+        problems.append(Problem(file, f"{where}.inputs", "an input is declared twice"))
+    for path, comp in comparisons(rule.condition):
+        loc = f"{where}.condition{path}"
+        if comp.fact not in FACTS:
+            continue
+        spec = FACTS[comp.fact][0]
+        op, value = comp.op, comp.value
+        if op in VALUELESS_OPS:
+            if value is not None:
+                problems.append(Problem(file, loc, f"operator {op.value} takes no value"))
+            if spec.kind != "bool":
+                problems.append(Problem(file, loc, f"{op.value} needs a true/false input, "
+                                                   f"{comp.fact} is {spec.kind}"))
+            continue
+        if value is None:
+            problems.append(Problem(file, loc, f"operator {op.value} needs a value"))
+            continue
+        if spec.kind == "bool":
+            problems.append(Problem(file, loc, f"{comp.fact} is true/false: use is_true/is_false"))
+        elif spec.kind == "list":
+            if op is Op.ANY_IN_GROUP:
+                if value not in groups:
+                    problems.append(Problem(file, loc, f"no medication group {value!r}; "
+                                                       f"groups: {sorted(groups)}"))
+            elif op is not Op.CONTAINS_ANY or not isinstance(value, list):
+                problems.append(Problem(file, loc, f"{comp.fact} is a list: use contains_any "
+                                                   "with a list, or any_in_group"))
+            elif spec.allowed:
+                _check_allowed(value, spec.allowed, file, loc, problems)
+        elif spec.kind == "enum":
+            if op in (Op.IN, Op.NOT_IN):
+                if not isinstance(value, list):
+                    problems.append(Problem(file, loc, f"{op.value} needs a list value"))
+                else:
+                    _check_allowed(value, spec.allowed, file, loc, problems)
+            elif op in (Op.EQ, Op.NE):
+                _check_allowed([value], spec.allowed, file, loc, problems)
+            else:
+                problems.append(Problem(file, loc, f"{op.value} does not apply to {comp.fact}"))
+        elif spec.kind == "number":
+            if op not in (Op.LT, Op.LE, Op.GT, Op.GE, Op.EQ, Op.NE) or isinstance(value, bool) \
+                    or not isinstance(value, int | float):
+                problems.append(Problem(file, loc, f"{comp.fact} is a number: compare it "
+                                                   "with lt/le/gt/ge/eq/ne and a number"))
+    if not rule.examples.does_not_fire and not isinstance(rule.condition, Always):
+        problems.append(Problem(file, f"{where}.examples.does_not_fire",
+                                "give at least one example where the rule does not fire"))
+    if rule.suggestions and rule.selection_behavior is None:
+        problems.append(Problem(file, f"{where}.selection_behavior",
+                                "required when the rule has suggestions"))
+    if rule.indicator.value == "critical" and not rule.override_reasons:
+        problems.append(Problem(file, f"{where}.override_reasons",
+                                "a critical rule must offer coded override reasons"))
+
+
+def _check_allowed(
+    values: list[Any], allowed: tuple[str, ...], file: str, loc: str, problems: list[Problem]
+) -> None:
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        problems.append(Problem(file, loc, f"value(s) {bad} not allowed; use one of {list(allowed)}"))
+
+
+def _merge(base: Any, patch: Any) -> Any:
+    if isinstance(base, dict) and isinstance(patch, dict):
+        out = dict(base)
+        for key, value in patch.items():
+            out[key] = _merge(base.get(key), value) if key in base else copy.deepcopy(value)
+        return out
+    return copy.deepcopy(patch)
+
+
+def example_case(ruleset: RuleSet, patch: dict[str, Any]) -> dict[str, Any]:
+    """The example base case with ``patch`` merged in (a null in the patch means unknown)."""
+    result: dict[str, Any] = _merge(ruleset.manifest.example_base, patch)
+    return result
+
+
+def check_examples(ruleset: RuleSet) -> tuple[int, list[Problem]]:
+    """Run every rule's example cases; return (number run, problems)."""
+    problems: list[Problem] = []
+    count = 0
+    on = ruleset.manifest.example_on
+    for rule in ruleset.rules:
+        file = ruleset.rule_files[rule.id]
+        groups = (("fires", "fired"), ("does_not_fire", "not_fired"),
+                  ("cannot_evaluate", "cannot_evaluate"))
+        for attr, expected in groups:
+            for i, patch in enumerate(getattr(rule.examples, attr)):
+                count += 1
+                loc = f"rule {rule.id}.examples.{attr}[{i}]"
+                data = example_case(ruleset, patch)
+                try:
+                    case = parse_case(data)
+                except ValidationError as exc:
+                    msgs = "; ".join(f"{_loc(tuple(e['loc']))}: {e['msg']}" for e in exc.errors())
+                    problems.append(Problem(file, loc, f"example is not a valid case: {msgs}"))
+                    continue
+                result = run_rule(rule, Context(case, on, ruleset))
+                if result.outcome != expected:
+                    problems.append(Problem(file, loc, f"expected {expected}, got "
+                                                       f"{result.outcome}"))
+    return count, problems

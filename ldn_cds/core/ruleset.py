@@ -1,0 +1,399 @@
+"""Schema of the rule set: rules, bibliography, tables and protocols, as data.
+
+Every model forbids unknown keys.  Structural problems are reported by pydantic with their
+location; cross-references (sources, facts, declared inputs, medication groups, examples) are
+checked afterwards by :func:`ldn_cds.core.rulecheck.check_ruleset`, which reports every problem
+at once.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+
+from ldn_cds.core.models import DoseForm, DoseUnit, Release
+
+SEMVER = r"^\d+\.\d+\.\d+$"
+RULE_ID = r"^[a-z][a-z0-9-]*$"
+PLACEHOLDERS = frozenset(
+    {"earliest_start_on", "washout_ends_on", "mme_per_day", "washout_days", "age_years",
+     "missing"}
+)
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EvidenceTag(StrEnum):
+    LABEL = "label"
+    GUIDELINE = "guideline"
+    RCT = "rct"
+    REVIEW = "review"
+    OBSERVATIONAL = "observational"
+    LAB = "lab"
+    EXPERT_PRACTICE = "expert_practice"
+    NEWS = "news"
+    INFERENCE = "inference"
+    UNVERIFIED = "unverified"
+
+
+class Indicator(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+class Effect(StrEnum):
+    """What a rule does to the verdict.  See :mod:`ldn_cds.core.verdict` for precedence."""
+
+    NONE = "none"
+    CAUTION = "caution"
+    NOT_YET = "not_yet"
+    NEEDS_INFORMATION = "needs_information"
+    CONTRAINDICATED = "contraindicated"
+
+
+class Op(StrEnum):
+    EQ = "eq"
+    NE = "ne"
+    IN = "in"
+    NOT_IN = "not_in"
+    LT = "lt"
+    LE = "le"
+    GT = "gt"
+    GE = "ge"
+    IS_TRUE = "is_true"
+    IS_FALSE = "is_false"
+    CONTAINS_ANY = "contains_any"
+    ANY_IN_GROUP = "any_in_group"
+
+
+VALUELESS_OPS = frozenset({Op.IS_TRUE, Op.IS_FALSE})
+
+
+class BibEntry(_Data):
+    id: str = Field(pattern=RULE_ID)
+    short: str = Field(min_length=2, max_length=40)
+    citation: str = Field(min_length=5)
+    doi: str | None = None
+    url: str | None = None
+    evidence: EvidenceTag
+    verified: bool
+    unverified_note: str | None = None
+    note: str | None = None
+
+    @property
+    def link(self) -> str | None:
+        """The DOI resolver address, else the URL, else None."""
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        return self.url
+
+
+class SourceRef(_Data):
+    id: str = Field(description="A bibliography id.")
+    section: str | None = Field(None, description="Section, table or page of the source.")
+
+
+class Comparison(_Data):
+    fact: str = Field(description="The input (fact) this comparison reads.")
+    op: Op
+    value: Any = None
+
+
+class AllOf(_Data):
+    all: list[Condition] = Field(min_length=1)
+
+
+class AnyOf(_Data):
+    any: list[Condition] = Field(min_length=1)
+
+
+class NotOf(_Data):
+    not_: Condition = Field(alias="not")
+
+
+class Always(_Data):
+    always: Literal[True]
+
+
+def _condition_kind(value: Any) -> str | None:
+    if isinstance(value, dict):
+        for key in ("all", "any", "not", "always"):
+            if key in value:
+                return key
+        return "compare"
+    if isinstance(value, BaseModel):
+        return {
+            AllOf: "all",
+            AnyOf: "any",
+            NotOf: "not",
+            Always: "always",
+            Comparison: "compare",
+        }.get(type(value))
+    return None
+
+
+Condition = Annotated[
+    Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[NotOf, Tag("not")]
+    | Annotated[Always, Tag("always")]
+    | Annotated[Comparison, Tag("compare")],
+    Discriminator(
+        _condition_kind,
+        custom_error_type="condition",
+        custom_error_message=(
+            "a condition is a mapping: {all: [...]}, {any: [...]}, {not: ...}, "
+            "{always: true} or {fact: ..., op: ..., value: ...}"
+        ),
+    ),
+]
+
+
+class Suggestion(_Data):
+    label: str = Field(min_length=3, max_length=200)
+    is_recommended: bool = False
+
+
+class OverrideReason(_Data):
+    code: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    display: str = Field(min_length=3, max_length=200)
+
+
+class Examples(_Data):
+    """Example cases, each a patch over the rule set's ``example_base`` case."""
+
+    fires: list[dict[str, Any]] = Field(min_length=1)
+    does_not_fire: list[dict[str, Any]] = Field(
+        default_factory=list, description="Required unless the condition is {always: true}."
+    )
+    cannot_evaluate: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class Rule(_Data):
+    id: str = Field(pattern=RULE_ID, description="Stable kebab-case id.")
+    version: str = Field(pattern=SEMVER)
+    title: str = Field(min_length=3, max_length=80)
+    kind: Literal["safety", "caution", "dosing", "evidence", "information"]
+    statement: str = Field(min_length=10, description="The rule in one plain sentence.")
+    inputs: list[str] = Field(description="Every fact the condition reads.")
+    condition: Condition
+    indicator: Indicator
+    effect: Effect
+    effect_if_unknown: Effect = Field(
+        description="Verdict effect when the condition cannot be evaluated (an input unknown)."
+    )
+    summary: str = Field(min_length=5, max_length=140)
+    summary_if_unknown: str | None = Field(None, max_length=140)
+    detail: str = Field(min_length=5)
+    patient_text: str | None = None
+    sources: list[SourceRef] = Field(min_length=1)
+    evidence: list[EvidenceTag] = Field(min_length=1)
+    sources_disagree: str | None = Field(
+        None, description="Where the sources disagree, how, and which the rule follows."
+    )
+    card: bool = Field(True, description="False: shown in the trace and plan, not as a card.")
+    suggestions: list[Suggestion] = Field(default_factory=list)
+    selection_behavior: Literal["at-most-one", "any"] | None = None
+    override_reasons: list[OverrideReason] = Field(default_factory=list)
+    examples: Examples
+
+    @field_validator("summary", "summary_if_unknown", "detail", "patient_text")
+    @classmethod
+    def _known_placeholders(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        unknown = set(_PLACEHOLDER.findall(value)) - PLACEHOLDERS
+        if unknown:
+            raise ValueError(
+                f"unknown placeholder(s) {sorted(unknown)}; allowed: {sorted(PLACEHOLDERS)}"
+            )
+        return value
+
+
+class RuleFile(_Data):
+    rules: list[Rule]
+
+
+class BibliographyFile(_Data):
+    entries: list[BibEntry] = Field(min_length=1)
+
+
+class EvidenceApplies(_Data):
+    conditions: list[str] = Field(default_factory=list)
+    pain_types: list[str] = Field(default_factory=list)
+
+
+class EvidenceRecord(_Data):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    applies_to: EvidenceApplies
+    direction: Literal["positive", "negative", "conflicting", "insufficient", "none"]
+    strength: str
+    summary: str = Field(max_length=140)
+    detail: str
+    sources: list[str] = Field(min_length=1)
+
+
+class EvidenceFile(_Data):
+    evidence: list[EvidenceRecord] = Field(min_length=1)
+
+
+class WashoutClass(_Data):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    min_days: int = Field(ge=0, le=60)
+    days: int = Field(ge=1, le=60, description="Interval used for the earliest start date.")
+    range_text: str
+    evidence: list[EvidenceTag] = Field(min_length=1)
+    sources: list[SourceRef] = Field(min_length=1)
+
+
+class WashoutAssignment(_Data):
+    """First matching assignment wins.  Empty lists match anything."""
+
+    drugs: list[str] = Field(default_factory=list)
+    releases: list[Release | Literal["unknown"]] = Field(default_factory=list)
+    washout_class: str
+    assumed: bool = Field(False, description="True when chosen because data were missing.")
+    note: str | None = None
+
+
+class WashoutTable(_Data):
+    classes: list[WashoutClass] = Field(min_length=1)
+    assignments: list[WashoutAssignment] = Field(min_length=1)
+
+
+class MmeFactor(_Data):
+    drug: str
+    unit: DoseUnit
+    releases: list[Release] = Field(default_factory=list, description="Empty: any release.")
+    factor: float = Field(gt=0)
+
+
+class MmeTable(_Data):
+    name: str
+    sources: list[SourceRef] = Field(min_length=1)
+    factors: list[MmeFactor] = Field(min_length=1)
+    no_factor_notes: dict[str, str] = Field(default_factory=dict)
+    cautions: list[str] = Field(default_factory=list)
+
+
+class MedicationGroup(_Data):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    names: list[str] = Field(min_length=1)
+    sources: list[SourceRef] = Field(min_length=1)
+
+
+class Protocol(_Data):
+    id: str = Field(pattern=RULE_ID)
+    name: str
+    description: str
+    start_mg: float = Field(gt=0)
+    step_mg: float = Field(gt=0)
+    step_days: int = Field(ge=1, le=60)
+    target_mg: float = Field(gt=0)
+    default_form: DoseForm = Field(description="Form used unless the prescriber chooses one.")
+    default_form_reason: str
+    evidence: list[EvidenceTag] = Field(min_length=1)
+    sources: list[SourceRef] = Field(min_length=1)
+
+
+class DoseLimits(_Data):
+    min_mg: float = Field(gt=0)
+    default_target_mg: float = Field(gt=0)
+    ceiling_mg: float = Field(gt=0)
+    review_weeks: int = Field(ge=1)
+    min_weeks_at_target: int = Field(ge=1)
+    default_maintenance_days: int = Field(ge=0)
+    liquid_mg_per_ml: float = Field(gt=0)
+    default_protocol: str
+    sensitive_protocol: str
+    sensitive_rule: str
+    morning_rule: str
+    sources: list[SourceRef] = Field(min_length=1)
+
+
+class Tables(_Data):
+    washout: WashoutTable
+    mme: MmeTable
+    medication_groups: list[MedicationGroup] = Field(min_length=1)
+
+
+class ProtocolFile(_Data):
+    limits: DoseLimits
+    protocols: list[Protocol] = Field(min_length=1)
+
+
+class NoteBlock(_Data):
+    title: str
+    text: list[str] = Field(min_length=1)
+    sources: list[SourceRef] = Field(min_length=1)
+    evidence: list[EvidenceTag] = Field(min_length=1)
+
+
+class NotesFile(_Data):
+    """Compounding and insurance text, as data."""
+
+    compounding: dict[str, NoteBlock]
+    insurance: dict[str, NoteBlock]
+    cost_range: str
+    handout: dict[str, NoteBlock] = Field(default_factory=dict)
+
+
+class Manifest(_Data):
+    id: str
+    version: str = Field(pattern=SEMVER)
+    title: str
+    released_on: date
+    description: str
+    example_base: dict[str, Any]
+    example_on: date
+
+
+class RuleSet(_Data):
+    """The whole, validated rule set with its identity."""
+
+    manifest: Manifest
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    rules: tuple[Rule, ...]
+    bibliography: dict[str, BibEntry]
+    evidence: tuple[EvidenceRecord, ...]
+    tables: Tables
+    dosing: ProtocolFile
+    notes: NotesFile
+    rule_files: dict[str, str] = Field(description="rule id -> file it came from")
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def protocol(self, protocol_id: str) -> Protocol:
+        for protocol in self.dosing.protocols:
+            if protocol.id == protocol_id:
+                return protocol
+        raise KeyError(protocol_id)
+
+    def group(self, group_id: str) -> MedicationGroup:
+        for group in self.tables.medication_groups:
+            if group.id == group_id:
+                return group
+        raise KeyError(group_id)
+
+
+for _model in (AllOf, AnyOf, NotOf, Rule, RuleFile):
+    _model.model_rebuild()
