@@ -249,7 +249,7 @@ def _gui(case: Path | None) -> int:
     except ImportError as exc:
         print(f"ldn-cds: the desktop window is not available: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    return run(case)
+    return int(run(case))
 
 
 def _print(args: argparse.Namespace) -> int:
@@ -261,5 +261,4 @@ def _print(args: argparse.Namespace) -> int:
     ruleset = _load_rules(args)
     if ruleset is None:
         return EXIT_BAD_INPUT
-    result: int = print_case_cli(args, ruleset)
-    return result
+    return int(print_case_cli(args, ruleset))

@@ -102,8 +102,8 @@ def render_markdown(ruleset: RuleSet) -> str:
         lines.append("Sources:")
         for ref in rule.sources:
             src = source_out(ruleset, ref)
-            link = f" <{src.url}>" if src.url else ""
-            lines.append(f"- {src.label} [{src.evidence}]: {src.citation}{link}")
+            url = f" <{src.url}>" if src.url else ""
+            lines.append(f"- {src.label} [{src.evidence}]: {src.citation}{url}")
         if rule.override_reasons:
             lines.append("")
             lines.append("Override reasons: " + "; ".join(
@@ -115,7 +115,7 @@ def render_markdown(ruleset: RuleSet) -> str:
                 lines.append(f"- {label}: {_example(patch)}")
     lines += ["", "## Bibliography", ""]
     for entry in sorted(ruleset.bibliography.values(), key=lambda e: e.id):
-        link = entry.link
+        link: str | None = entry.link
         flag = "" if entry.verified else f" **Unverified:** {entry.unverified_note}"
         lines.append(f"- `{entry.id}` [{entry.evidence.value}] {entry.citation}"
                      + (f" <{link}>" if link else "") + flag)

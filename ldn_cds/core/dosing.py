@@ -194,19 +194,23 @@ def plan_doses(
                 )
             )
     else:
-        total_mg_tenths = sum(
-            _tenths(s.dose_mg) * (s.days if s.days is not None else maintenance) for s in steps
-        )
-        total_days = sum(s.days or 0 for s in steps) + maintenance
-        dispense.append(
-            DispenseLine(
-                description=f"naltrexone {per_ml:g} mg/mL oral liquid",
-                concentration_mg_per_ml=per_ml,
-                quantity=round(_mg(total_mg_tenths) / per_ml, 1),
-                unit="mL",
-                days=total_days,
+        daily = []
+        for s in steps:
+            daily += [_tenths(s.dose_mg)] * (s.days if s.days is not None else maintenance)
+        fill_days = limits.liquid_max_fill_days
+        fills = [daily[i:i + fill_days] for i in range(0, len(daily), fill_days)]
+        for number, fill in enumerate(fills, start=1):
+            dispense.append(
+                DispenseLine(
+                    description=(
+                        f"naltrexone {per_ml:g} mg/mL oral liquid, fill {number} of {len(fills)}"
+                    ),
+                    concentration_mg_per_ml=per_ml,
+                    quantity=round(_mg(sum(fill)) / per_ml, 1),
+                    unit="mL",
+                    days=len(fill),
+                )
             )
-        )
 
     return DosePlan(
         protocol_id=protocol.id,

@@ -230,7 +230,9 @@ class CeilingOverride(_Model):
     """A prescriber's explicit decision to go above the 6 mg ceiling."""
 
     max_mg: float = Field(gt=0, le=50, description="New ceiling in mg/day.")
-    reason: str = Field(min_length=3, max_length=2000, description="Why, in the prescriber's words.")
+    reason: str = Field(
+        min_length=3, max_length=2000, description="Why, in the prescriber's words."
+    )
 
 
 class PlanChoices(_Model):

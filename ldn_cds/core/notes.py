@@ -11,7 +11,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
-from ldn_cds.core.dosing import DosePlan
+from ldn_cds.core.dosing import DosePlan, DoseStep
 from ldn_cds.core.models import Case, DoseForm
 from ldn_cds.core.ruleset import NoteBlock, RuleSet
 from ldn_cds.core.sources import SourceOut, source_out
@@ -90,19 +90,20 @@ def prescription_lines(plan: DosePlan, ruleset: RuleSet) -> list[str]:
             f"{s.ml_per_dose:g} mL ({fmt_mg(s.dose_mg)}) from {fmt_date(s.start)}"
             for s in plan.steps
         )
-        total = plan.dispense[0]
+        fills = "; ".join(f"fill {i}: {d.quantity:g} mL ({d.days} days)"
+                          for i, d in enumerate(plan.dispense, start=1))
         lines.append(
             f"Naltrexone {per_ml:g} mg/mL oral liquid, compounded. "
             f"Sig: per the attached titration chart, by mouth {when}: {chart}. "
-            f"Qty: {total.quantity:g} mL ({total.days} days). Dispense with an oral syringe. "
-            "Refills: 0."
+            f"Qty: {fills}. Dispense with an oral syringe. "
+            f"Refills: {max(len(plan.dispense) - 1, 0)} as listed."
         )
     lines.extend(spec)
     return lines
 
 
-def _dispensed_steps(plan: DosePlan) -> list[object]:
-    steps = []
+def _dispensed_steps(plan: DosePlan) -> list[DoseStep]:
+    steps: list[DoseStep] = []
     for step in plan.steps:
         count = step.days if step.days is not None else plan.maintenance_days
         if count > 0:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -23,8 +24,8 @@ from ldn_cds.core.engine import comparisons, facts_used, run_rule
 from ldn_cds.core.facts import FACTS, Context
 from ldn_cds.core.models import parse_case
 from ldn_cds.core.ruleset import (
-    Always,
     VALUELESS_OPS,
+    Always,
     BibliographyFile,
     EvidenceFile,
     Manifest,
@@ -168,10 +169,16 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
     evidence = parsed.get("evidence.yaml")
     dosing = parsed.get("protocols.yaml")
     notes = parsed.get("notes.yaml")
-    if problems or None in (manifest, bib, evidence, dosing, notes, table_obj):
+    if (
+        problems
+        or not isinstance(manifest, Manifest)
+        or not isinstance(bib, BibliographyFile)
+        or not isinstance(evidence, EvidenceFile)
+        or not isinstance(dosing, ProtocolFile)
+        or not isinstance(notes, NotesFile)
+        or table_obj is None
+    ):
         raise RuleSetError(problems or [Problem("resources", "", "rule set incomplete")])
-    assert manifest is not None and bib is not None and evidence is not None
-    assert dosing is not None and notes is not None and table_obj is not None
 
     bibliography = {}
     for i, entry in enumerate(bib.entries):
@@ -183,7 +190,7 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
                                     "an unverified entry needs an unverified_note saying what"))
         bibliography[entry.id] = entry
 
-    def check_refs(file: str, loc: str, refs: list[SourceRef] | list[str]) -> None:
+    def check_refs(file: str, loc: str, refs: Sequence[SourceRef | str]) -> None:
         for j, ref in enumerate(refs):
             ref_id = ref if isinstance(ref, str) else ref.id
             if ref_id not in bibliography:
@@ -317,11 +324,13 @@ def _check_rule(
                 _check_allowed([value], spec.allowed, file, loc, problems)
             else:
                 problems.append(Problem(file, loc, f"{op.value} does not apply to {comp.fact}"))
-        elif spec.kind == "number":
-            if op not in (Op.LT, Op.LE, Op.GT, Op.GE, Op.EQ, Op.NE) or isinstance(value, bool) \
-                    or not isinstance(value, int | float):
-                problems.append(Problem(file, loc, f"{comp.fact} is a number: compare it "
-                                                   "with lt/le/gt/ge/eq/ne and a number"))
+        elif spec.kind == "number" and (
+            op not in (Op.LT, Op.LE, Op.GT, Op.GE, Op.EQ, Op.NE)
+            or isinstance(value, bool)
+            or not isinstance(value, int | float)
+        ):
+            problems.append(Problem(file, loc, f"{comp.fact} is a number: compare it "
+                                               "with lt/le/gt/ge/eq/ne and a number"))
     if not rule.examples.does_not_fire and not isinstance(rule.condition, Always):
         problems.append(Problem(file, f"{where}.examples.does_not_fire",
                                 "give at least one example where the rule does not fire"))
@@ -338,7 +347,9 @@ def _check_allowed(
 ) -> None:
     bad = [v for v in values if v not in allowed]
     if bad:
-        problems.append(Problem(file, loc, f"value(s) {bad} not allowed; use one of {list(allowed)}"))
+        problems.append(
+            Problem(file, loc, f"value(s) {bad} not allowed; use one of {list(allowed)}")
+        )
 
 
 def _merge(base: Any, patch: Any) -> Any:

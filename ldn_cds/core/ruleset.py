@@ -315,6 +315,9 @@ class DoseLimits(_Data):
     min_weeks_at_target: int = Field(ge=1)
     default_maintenance_days: int = Field(ge=0)
     liquid_mg_per_ml: float = Field(gt=0)
+    liquid_max_fill_days: int = Field(
+        ge=1, description="Longest supply of liquid per fill (the tested refrigerated dating)."
+    )
     default_protocol: str
     sensitive_protocol: str
     sensitive_rule: str
