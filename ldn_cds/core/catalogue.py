@@ -113,6 +113,7 @@ def render_markdown(ruleset: RuleSet) -> str:
                             ("cannot evaluate", "cannot_evaluate")):
             for patch in getattr(rule.examples, attr):
                 lines.append(f"- {label}: {_example(patch)}")
+    lines += _tables(ruleset)
     lines += ["", "## Bibliography", ""]
     for entry in sorted(ruleset.bibliography.values(), key=lambda e: e.id):
         link: str | None = entry.link
@@ -120,3 +121,54 @@ def render_markdown(ruleset: RuleSet) -> str:
         lines.append(f"- `{entry.id}` [{entry.evidence.value}] {entry.citation}"
                      + (f" <{link}>" if link else "") + flag)
     return "\n".join(lines) + "\n"
+
+
+def _refs(ruleset: RuleSet, refs: Any) -> str:
+    return "; ".join(source_out(ruleset, r).label for r in refs)
+
+
+def _tables(ruleset: RuleSet) -> list[str]:
+    """The data tables the rules and the planner read."""
+    t = ruleset.tables
+    lines = ["", "## Opioid washout table", "",
+             "| class | used for the start date | range | evidence | sources |",
+             "|---|---|---|---|---|"]
+    for c in t.washout.classes:
+        lines.append(f"| {c.label} | {c.days} days | {c.range_text} | "
+                     f"{', '.join(e.value for e in c.evidence)} | {_refs(ruleset, c.sources)} |")
+    lines += ["", "Assignment (first match wins):", ""]
+    for a in t.washout.assignments:
+        drugs = ", ".join(a.drugs) or "any drug"
+        releases = ", ".join(str(r) for r in a.releases) or "any release"
+        note = f" ({a.note})" if a.note else ""
+        lines.append(f"- {drugs}; {releases} -> `{a.washout_class}`{note}")
+    lines += ["", f"## MME factors: {t.mme.name}", "",
+              f"Sources: {_refs(ruleset, t.mme.sources)}", "",
+              "| drug | unit | release | factor |", "|---|---|---|---|"]
+    for f in t.mme.factors:
+        rel = ", ".join(r.value for r in f.releases) or "any"
+        lines.append(f"| {f.drug} | {f.unit.value} | {rel} | {f.factor:g} |")
+    lines += [""] + [f"- {c}" for c in t.mme.cautions]
+    lines += [f"- {drug}: {note}" for drug, note in t.mme.no_factor_notes.items()]
+    limits = ruleset.dosing.limits
+    lines += ["", "## Titration protocols", "",
+              f"Dose range {limits.min_mg:g}-{limits.ceiling_mg:g} mg (target "
+              f"{limits.default_target_mg:g} mg); review after {limits.review_weeks} weeks with "
+              f"at least {limits.min_weeks_at_target} at target; liquid "
+              f"{limits.liquid_mg_per_ml:g} mg/mL in fills of at most "
+              f"{limits.liquid_max_fill_days} days. Sources: {_refs(ruleset, limits.sources)}.", "",
+              "| id | name | start | step | every | target | default form | sources |",
+              "|---|---|---|---|---|---|---|---|"]
+    for p in ruleset.dosing.protocols:
+        lines.append(f"| `{p.id}` | {p.name} | {p.start_mg:g} mg | {p.step_mg:g} mg | "
+                     f"{p.step_days} days | {p.target_mg:g} mg | {p.default_form.value} | "
+                     f"{_refs(ruleset, p.sources)} |")
+    lines += ["", "## Medication groups (matched as whole words, any case)", ""]
+    for g in t.medication_groups:
+        lines.append(f"- `{g.id}` {g.label}: {', '.join(g.names)} ({_refs(ruleset, g.sources)})")
+    lines += ["", "## Evidence by condition", "",
+              "| condition | direction | strength | summary | sources |", "|---|---|---|---|---|"]
+    for rec in ruleset.evidence:
+        lines.append(f"| {rec.title} | {rec.direction} | {rec.strength} | {rec.summary} | "
+                     f"{'; '.join(source_out(ruleset, s).label for s in rec.sources)} |")
+    return lines

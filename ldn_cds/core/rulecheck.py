@@ -51,6 +51,8 @@ TABLE_FILES = {
     "mme": "tables/mme.yaml",
     "medication_groups": "tables/medication_groups.yaml",
 }
+KIND_ORDER = ("safety", "caution", "evidence", "dosing", "information")
+"""Order of rules in the trace and the catalogue: what can stop a start comes first."""
 _PAIN_TYPES = {"inflammatory", "neuropathic", "nociplastic", "nociceptive", "mixed"}
 
 
@@ -255,6 +257,7 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
 
     if problems:
         raise RuleSetError(problems)
+    rules.sort(key=lambda r: KIND_ORDER.index(r.kind))  # stable: file order within a kind
     return RuleSet(
         manifest=manifest,
         sha256=canonical_sha256(files),
