@@ -1,8 +1,9 @@
 """The one module that knows where ``resources/`` is and how its files are read.
 
 ``resources/`` sits at the top of the repository (beside ``ldn_cds/``).  An installed copy
-ships it inside the package as ``ldn_cds/_resources`` (see ``setup.py``/packaging); this module
-looks in both places.  YAML is parsed here, never in the core.
+ships it inside the package as ``ldn_cds/_resources`` (``setup.py`` copies every file, fonts
+included); this module looks in both places.  YAML is parsed here, never in the core, with
+libyaml's C loader where available.
 """
 
 from __future__ import annotations
@@ -34,11 +35,14 @@ def resources_dir() -> Path:
     )
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     """SafeLoader that rejects duplicate keys instead of silently keeping the last one."""
 
 
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+def _construct_mapping(loader: Any, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node)
@@ -47,7 +51,8 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[
                 None, None, f"duplicate key {key!r}", key_node.start_mark
             )
         seen.add(key)
-    return loader.construct_mapping(node)
+    mapping: dict[Any, Any] = loader.construct_mapping(node)
+    return mapping
 
 
 _UniqueKeyLoader.add_constructor(
@@ -56,7 +61,7 @@ _UniqueKeyLoader.add_constructor(
 
 
 def read_files(root: Path) -> tuple[dict[str, Any], list[Problem]]:
-    """Parse every ``*.yaml`` under ``root`` (except examples and fonts)."""
+    """Parse every ``*.yaml`` under ``root`` (the examples are JSON and are not read here)."""
     files: dict[str, Any] = {}
     problems: list[Problem] = []
     for path in sorted(root.rglob("*.yaml")):

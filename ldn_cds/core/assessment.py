@@ -15,6 +15,7 @@ Pure and deterministic: the same case, date and rule set always give the same as
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import date
 from enum import StrEnum
@@ -194,7 +195,11 @@ def _fill(template: str, values: dict[str, str]) -> str:
 
 
 def _finding(
-    result: RuleResult, ruleset: RuleSet, values: dict[str, str], overrides: dict[str, Override]
+    result: RuleResult,
+    ruleset: RuleSet,
+    values: dict[str, str],
+    overrides: dict[str, Override],
+    case_key: str,
 ) -> Finding | None:
     rule = result.rule
     if result.outcome == "fired":
@@ -219,7 +224,7 @@ def _finding(
     if len(text) > 140:
         text = text[:139] + "…"
     return Finding(
-        uuid=str(uuid.uuid5(_UUID_NS, f"{rule.id}@{rule.version}:{result.outcome}")),
+        uuid=str(uuid.uuid5(_UUID_NS, f"{case_key}:{rule.id}@{rule.version}:{result.outcome}")),
         rule_id=rule.id,
         rule_version=rule.version,
         title=rule.title,
@@ -372,12 +377,20 @@ def assess(case: Case, *, on: date, ruleset: RuleSet) -> Assessment:
         "earliest_start_on": earliest.isoformat() if earliest else "not yet known",
         "washout_ends_on": washout_ends.isoformat() if washout_ends else "not known",
         "mme_per_day": f"{mme_total:g}",
-        "washout_days": str(max((w.washout_class.days for w in washout), default=0)),
+        "washout_days": (
+            str(max(w.washout_class.days for w in washout)) if washout else "the required number of"
+        ),
         "age_years": "unknown" if age is None else str(age),
     }
     overrides = {o.rule_id: o for o in case.overrides}
+    # Card ids are unique per case, date and rule set, and repeatable for the same inputs.
+    case_key = hashlib.sha256(
+        f"{case.model_dump_json()}|{on.isoformat()}|{ruleset.sha256}".encode()
+    ).hexdigest()
     findings = [
-        f for f in (_finding(r, ruleset, values, overrides) for r in results) if f is not None
+        f
+        for f in (_finding(r, ruleset, values, overrides, case_key) for r in results)
+        if f is not None
     ]
     findings.sort(key=lambda f: (_INDICATOR_ORDER[f.indicator], f.status != "fired"))
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from ldn_cds.core.models import Case, OpioidStatus, Sex
+from ldn_cds.core.models import Case, DoseUnit, OpioidStatus, Release, Sex
 from ldn_cds.core.ruleset import RuleSet, WashoutClass
 
 
@@ -88,7 +88,8 @@ class Context:
         return self._washout
 
     def washout_ends_on(self) -> date | None:
-        """Last day of the washout over all stopped opioids; None if any date is unknown."""
+        """First day after the washout over all listed opioids (last dose + interval);
+        None if any last-dose date is unknown."""
         lines = self.washout_lines()
         if not lines or any(line.ends_on is None for line in lines):
             return None
@@ -127,10 +128,13 @@ def mme_lines(case: Case, ruleset: RuleSet) -> tuple[MmeLine, ...]:
     lines = []
     for med in case.opioids.medications or ():
         factor = None
+        release = med.release
+        if release is None and med.unit is DoseUnit.MCG_PER_HOUR:
+            release = Release.TRANSDERMAL  # the model allows mcg/h only for patches
         for candidate in table.factors:
             if candidate.drug != med.drug:
                 continue
-            if candidate.releases and med.release not in candidate.releases:
+            if candidate.releases and release not in candidate.releases:
                 continue
             if med.unit is not None and candidate.unit is not med.unit:
                 continue
@@ -188,10 +192,12 @@ def _listed_but_status_none(ctx: Context) -> bool | None:
 
 
 def _pregnancy_applies(ctx: Context) -> bool | None:
-    sex = ctx.case.patient.sex
-    if sex is None:
-        return None
-    return sex is not Sex.MALE
+    """False only for a known male; true for female/other, or when a pregnancy or
+    breastfeeding is recorded although sex is not (the model rejects a pregnant male)."""
+    patient = ctx.case.patient
+    if patient.sex is None:
+        return True if patient.pregnant or patient.breastfeeding else None
+    return patient.sex is not Sex.MALE
 
 
 def _attr(section: str, field: str) -> Callable[[Context], Any]:
@@ -236,7 +242,8 @@ FACTS: dict[str, tuple[FactSpec, Callable[[Context], Any]]] = {
                "Age in whole years on the assessment date, from the date of birth.",
                "What is the patient's date of birth?"), lambda c: c.age_years()),
         (_spec("patient.pregnancy_applies", "bool",
-               "True unless the patient is male (pregnancy questions apply).",
+               "True unless the patient is male (pregnancy questions apply); true when a "
+               "pregnancy is recorded even if sex is not.",
                "What is the patient's sex?"), _pregnancy_applies),
         (_spec("patient.pregnant", "bool", "Pregnant now.", "Is the patient pregnant?"),
          _attr("patient", "pregnant")),
@@ -265,6 +272,9 @@ FACTS: dict[str, tuple[FactSpec, Callable[[Context], Any]]] = {
         (_spec("opioids.urine_drug_screen", "enum", "Opioid urine drug screen result.",
                "Was an opioid urine drug screen done, and what was the result?", _ENUM_TEST),
          _attr("opioids", "urine_drug_screen")),
+        (_spec("opioids.acute_withdrawal", "bool", "Signs of acute opioid withdrawal now.",
+               "Does the patient have signs of acute opioid withdrawal?"),
+         _attr("opioids", "acute_withdrawal")),
         (_spec("opioids.naloxone_challenge", "enum", "Naloxone challenge result.",
                "Was a naloxone challenge done, and what was the result?", _ENUM_TEST),
          _attr("opioids", "naloxone_challenge")),

@@ -195,6 +195,9 @@ class Opioids(_Model):
     naloxone_challenge: TestResult | None = Field(
         None, description="Naloxone challenge result, if done."
     )
+    acute_withdrawal: bool | None = Field(
+        None, description="Signs of acute opioid withdrawal now; null = not assessed."
+    )
 
 
 class History(_Model):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,6 +26,7 @@ from ldn_cds.core.models import parse_case
 from ldn_cds.core.ruleset import (
     VALUELESS_OPS,
     Always,
+    BibEntry,
     BibliographyFile,
     EvidenceFile,
     Manifest,
@@ -171,6 +172,73 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
     evidence = parsed.get("evidence.yaml")
     dosing = parsed.get("protocols.yaml")
     notes = parsed.get("notes.yaml")
+    # Cross-checks run on whatever parsed, so that one run reports every problem; a check that
+    # needs a file that failed to parse is skipped (its own problems are already listed).
+    bibliography: dict[str, BibEntry] = {}
+    if isinstance(bib, BibliographyFile):
+        for i, entry in enumerate(bib.entries):
+            if entry.id in bibliography:
+                problems.append(Problem("bibliography.yaml", f"entries[{i}].id",
+                                        f"duplicate id {entry.id!r}"))
+            if not entry.verified and not entry.unverified_note:
+                problems.append(Problem(
+                    "bibliography.yaml", f"entries[{i}] ({entry.id})",
+                    "an unverified entry needs an unverified_note saying what"))
+            bibliography[entry.id] = entry
+
+    def check_refs(file: str, loc: str, refs: Sequence[SourceRef | str]) -> None:
+        if not isinstance(bib, BibliographyFile):
+            return
+        for j, ref in enumerate(refs):
+            ref_id = ref if isinstance(ref, str) else ref.id
+            if ref_id not in bibliography:
+                problems.append(Problem(file, f"{loc}[{j}]",
+                                        f"source {ref_id!r} is not in bibliography.yaml"))
+
+    groups = None if table_obj is None else {g.id for g in table_obj.medication_groups}
+    for rule in rules:
+        file = rule_files[rule.id]
+        where = f"rule {rule.id}"
+        check_refs(file, f"{where}.sources", rule.sources)
+        _check_rule(rule, file, where, groups, problems)
+    if isinstance(evidence, EvidenceFile):
+        for i, rec in enumerate(evidence.evidence):
+            check_refs("evidence.yaml", f"evidence[{i}] ({rec.id}).sources", rec.sources)
+            bad = set(rec.applies_to.pain_types) - _PAIN_TYPES
+            if bad:
+                problems.append(Problem("evidence.yaml", f"evidence[{i}].applies_to.pain_types",
+                                        f"unknown pain type(s) {sorted(bad)}"))
+    rule_ids = {r.id for r in rules}
+    if isinstance(dosing, ProtocolFile):
+        for i, proto in enumerate(dosing.protocols):
+            check_refs("protocols.yaml", f"protocols[{i}] ({proto.id}).sources", proto.sources)
+            if proto.target_mg > dosing.limits.ceiling_mg:
+                problems.append(Problem("protocols.yaml", f"protocols[{i}].target_mg",
+                                        "target above the ceiling"))
+        check_refs("protocols.yaml", "limits.sources", dosing.limits.sources)
+        protocol_ids = {p.id for p in dosing.protocols}
+        for key in ("default_protocol", "sensitive_protocol"):
+            if getattr(dosing.limits, key) not in protocol_ids:
+                problems.append(Problem("protocols.yaml", f"limits.{key}",
+                                        f"no protocol {getattr(dosing.limits, key)!r}"))
+        for key in ("sensitive_rule", "morning_rule"):
+            if getattr(dosing.limits, key) not in rule_ids:
+                problems.append(Problem("protocols.yaml", f"limits.{key}",
+                                        f"no rule {getattr(dosing.limits, key)!r}"))
+    if rule_paths and WASHOUT_RULE not in rule_ids:
+        problems.append(Problem("rules/", "", f"the washout rule {WASHOUT_RULE!r} is required"))
+    if isinstance(notes, NotesFile):
+        for name, block_map in (("compounding", notes.compounding),
+                                ("insurance", notes.insurance), ("handout", notes.handout)):
+            for key, block in block_map.items():
+                check_refs("notes.yaml", f"{name}.{key}.sources", block.sources)
+        for key in ("capsule_spec", "liquid_spec"):
+            if key not in notes.compounding:
+                problems.append(Problem("notes.yaml", f"compounding.{key}",
+                                        "required block missing"))
+    if table_obj is not None:
+        _check_tables(table_obj, check_refs, problems)
+
     if (
         problems
         or not isinstance(manifest, Manifest)
@@ -181,82 +249,6 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
         or table_obj is None
     ):
         raise RuleSetError(problems or [Problem("resources", "", "rule set incomplete")])
-
-    bibliography = {}
-    for i, entry in enumerate(bib.entries):
-        if entry.id in bibliography:
-            problems.append(Problem("bibliography.yaml", f"entries[{i}].id",
-                                    f"duplicate id {entry.id!r}"))
-        if not entry.verified and not entry.unverified_note:
-            problems.append(Problem("bibliography.yaml", f"entries[{i}] ({entry.id})",
-                                    "an unverified entry needs an unverified_note saying what"))
-        bibliography[entry.id] = entry
-
-    def check_refs(file: str, loc: str, refs: Sequence[SourceRef | str]) -> None:
-        for j, ref in enumerate(refs):
-            ref_id = ref if isinstance(ref, str) else ref.id
-            if ref_id not in bibliography:
-                problems.append(Problem(file, f"{loc}[{j}]",
-                                        f"source {ref_id!r} is not in bibliography.yaml"))
-
-    groups = {g.id for g in table_obj.medication_groups}
-    for rule in rules:
-        file = rule_files[rule.id]
-        where = f"rule {rule.id}"
-        check_refs(file, f"{where}.sources", rule.sources)
-        _check_rule(rule, file, where, groups, problems)
-    for i, rec in enumerate(evidence.evidence):
-        check_refs("evidence.yaml", f"evidence[{i}] ({rec.id}).sources", rec.sources)
-        bad = set(rec.applies_to.pain_types) - _PAIN_TYPES
-        if bad:
-            problems.append(Problem("evidence.yaml", f"evidence[{i}].applies_to.pain_types",
-                                    f"unknown pain type(s) {sorted(bad)}"))
-    for i, proto in enumerate(dosing.protocols):
-        check_refs("protocols.yaml", f"protocols[{i}] ({proto.id}).sources", proto.sources)
-        if proto.target_mg > dosing.limits.ceiling_mg:
-            problems.append(Problem("protocols.yaml", f"protocols[{i}].target_mg",
-                                    "target above the ceiling"))
-    check_refs("protocols.yaml", "limits.sources", dosing.limits.sources)
-    protocol_ids = {p.id for p in dosing.protocols}
-    for key in ("default_protocol", "sensitive_protocol"):
-        if getattr(dosing.limits, key) not in protocol_ids:
-            problems.append(Problem("protocols.yaml", f"limits.{key}",
-                                    f"no protocol {getattr(dosing.limits, key)!r}"))
-    rule_ids = {r.id for r in rules}
-    for key in ("sensitive_rule", "morning_rule"):
-        if getattr(dosing.limits, key) not in rule_ids:
-            problems.append(Problem("protocols.yaml", f"limits.{key}",
-                                    f"no rule {getattr(dosing.limits, key)!r}"))
-    if WASHOUT_RULE not in rule_ids:
-        problems.append(Problem("rules/", "", f"the washout rule {WASHOUT_RULE!r} is required"))
-    for name, block_map in (("compounding", notes.compounding), ("insurance", notes.insurance),
-                            ("handout", notes.handout)):
-        for key, block in block_map.items():
-            check_refs("notes.yaml", f"{name}.{key}.sources", block.sources)
-    for key in ("capsule_spec", "liquid_spec"):
-        if key not in notes.compounding:
-            problems.append(Problem("notes.yaml", f"compounding.{key}", "required block missing"))
-    washout_file = TABLE_FILES["washout"]
-    class_ids = {c.id for c in table_obj.washout.classes}
-    for i, wclass in enumerate(table_obj.washout.classes):
-        check_refs(washout_file, f"classes[{i}].sources", wclass.sources)
-        if wclass.days < wclass.min_days:
-            problems.append(Problem(washout_file, f"classes[{i}].days",
-                                    "days must be at least min_days"))
-    for i, assignment in enumerate(table_obj.washout.assignments):
-        if assignment.washout_class not in class_ids:
-            problems.append(Problem(washout_file, f"assignments[{i}].washout_class",
-                                    f"no class {assignment.washout_class!r}"))
-    last = table_obj.washout.assignments[-1]
-    if last.drugs or last.releases:
-        problems.append(Problem(washout_file, "assignments[-1]",
-                                "the last assignment must be a catch-all (no drugs, no releases)"))
-    check_refs(TABLE_FILES["mme"], "sources", table_obj.mme.sources)
-    for i, group in enumerate(table_obj.medication_groups):
-        check_refs(TABLE_FILES["medication_groups"], f"[{i}] ({group.id}).sources", group.sources)
-
-    if problems:
-        raise RuleSetError(problems)
     rules.sort(key=lambda r: KIND_ORDER.index(r.kind))  # stable: file order within a kind
     return RuleSet(
         manifest=manifest,
@@ -271,8 +263,32 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
     )
 
 
+def _check_tables(
+    tables: Tables, check_refs: Callable[[str, str, Sequence[Any]], None],
+    problems: list[Problem],
+) -> None:
+    washout_file = TABLE_FILES["washout"]
+    class_ids = {c.id for c in tables.washout.classes}
+    for i, wclass in enumerate(tables.washout.classes):
+        check_refs(washout_file, f"classes[{i}].sources", wclass.sources)
+        if wclass.days < wclass.min_days:
+            problems.append(Problem(washout_file, f"classes[{i}].days",
+                                    "days must be at least min_days"))
+    for i, assignment in enumerate(tables.washout.assignments):
+        if assignment.washout_class not in class_ids:
+            problems.append(Problem(washout_file, f"assignments[{i}].washout_class",
+                                    f"no class {assignment.washout_class!r}"))
+    last = tables.washout.assignments[-1]
+    if last.drugs or last.releases:
+        problems.append(Problem(washout_file, "assignments[-1]",
+                                "the last assignment must be a catch-all (no drugs, no releases)"))
+    check_refs(TABLE_FILES["mme"], "sources", tables.mme.sources)
+    for i, group in enumerate(tables.medication_groups):
+        check_refs(TABLE_FILES["medication_groups"], f"[{i}] ({group.id}).sources", group.sources)
+
+
 def _check_rule(
-    rule: Rule, file: str, where: str, groups: set[str], problems: list[Problem]
+    rule: Rule, file: str, where: str, groups: set[str] | None, problems: list[Problem]
 ) -> None:
     declared = set(rule.inputs)
     used = set(facts_used(rule.condition))
@@ -309,7 +325,7 @@ def _check_rule(
             problems.append(Problem(file, loc, f"{comp.fact} is true/false: use is_true/is_false"))
         elif spec.kind == "list":
             if op is Op.ANY_IN_GROUP:
-                if value not in groups:
+                if groups is not None and value not in groups:
                     problems.append(Problem(file, loc, f"no medication group {value!r}; "
                                                        f"groups: {sorted(groups)}"))
             elif op is not Op.CONTAINS_ANY or not isinstance(value, list):
