@@ -1,0 +1,42 @@
+"""The rule catalogue (docs/rules.md) is generated from the rule set and kept up to date."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ldn_cds.core.catalogue import describe_condition, render_markdown
+from ldn_cds.core.ruleset import AllOf, Comparison, NotOf, Op, RuleSet
+
+DOCS_RULES = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+
+
+def test_docs_rules_md_is_up_to_date(ruleset: RuleSet) -> None:
+    assert DOCS_RULES.is_file(), "generate it: ldn-cds rules --markdown > docs/rules.md"
+    assert DOCS_RULES.read_text(encoding="utf-8") == render_markdown(ruleset), (
+        "docs/rules.md is stale: regenerate with `ldn-cds rules --markdown > docs/rules.md`")
+
+
+def test_catalogue_lists_every_rule_with_sources(ruleset: RuleSet) -> None:
+    text = render_markdown(ruleset)
+    assert ruleset.sha256 in text
+    assert f"version **{ruleset.version}**" in text
+    for rule in ruleset.rules:
+        assert f"\n## {rule.id}\n" in text
+        assert rule.statement in text
+    assert "## Bibliography" in text
+    for entry in ruleset.bibliography.values():
+        if not entry.verified:
+            assert f"**Unverified:** {entry.unverified_note}" in text
+
+
+def test_describe_condition_in_words() -> None:
+    cond = AllOf(all=[
+        Comparison(fact="patient.pregnant", op=Op.IS_TRUE),
+        NotOf.model_validate({"not": {"fact": "history.liver", "op": "in",
+                                      "value": ["mild", "cirrhosis"]}}),
+    ])
+    assert describe_condition(cond) == (
+        "- ALL of:\n"
+        "  - `patient.pregnant` is yes\n"
+        "  - NOT:\n"
+        "    - `history.liver` is one of `mild`, `cirrhosis`")

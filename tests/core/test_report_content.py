@@ -1,0 +1,202 @@
+"""What the documents say, checked as data (no reportlab)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from ldn_cds import INTENDED_USE
+from ldn_cds.core.assessment import Verdict, assess
+from ldn_cds.core.report_content import (
+    Banner,
+    Box,
+    Bullets,
+    Document,
+    Para,
+    PrintSettings,
+    Table,
+    WalletCard,
+    age_years,
+    build_handout,
+    build_summary,
+    clip,
+    handout_body_text,
+)
+from ldn_cds.core.ruleset import RuleSet
+from tests.conftest import ON
+
+OPIOID_STOPPED = {"opioids": {"status": "stopped", "medications": [
+    {"drug": "oxycodone", "release": "immediate", "daily_dose": 20, "unit": "mg/day",
+     "last_dose_on": "2026-11-20"}]}}
+
+
+def _texts(document: Document) -> str:
+    out: list[str] = []
+    for block in document.blocks:
+        for name in ("text", "title", "label"):
+            value = getattr(block, name, None)
+            if isinstance(value, str):
+                out.append(value)
+        if isinstance(block, Bullets):
+            out.extend(block.items)
+        if isinstance(block, Banner):
+            out.extend(block.lines)
+        if isinstance(block, Table):
+            out.extend(cell for row in block.rows for cell in row)
+        if isinstance(block, Box):
+            for inner in block.blocks:
+                out.extend(inner.items if isinstance(inner, Bullets) else (inner.text,))
+        if isinstance(block, WalletCard):
+            out.extend(block.lines)
+    return "\n".join(out)
+
+
+def _build(make_case: Any, ruleset: RuleSet, patch: dict[str, Any] | None = None,
+           settings: PrintSettings | None = None) -> tuple[Document, Document, Any]:
+    case = make_case(patch)
+    a = assess(case, on=ON, ruleset=ruleset)
+    return (build_summary(case, a, ruleset, settings), build_handout(case, a, ruleset, settings),
+            a)
+
+
+def test_print_settings_defaults_and_validation() -> None:
+    s = PrintSettings()
+    assert (s.paper, s.large_print, s.clinic_name) == ("letter", False, "")
+    assert PrintSettings(paper="a4").paper == "a4"
+    with pytest.raises(ValidationError):
+        PrintSettings(paper="legal")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        PrintSettings(colour="red")  # type: ignore[call-arg]
+
+
+def test_clip_and_age() -> None:
+    assert clip("a  b\nc", 10) == "a b c"
+    assert clip("x" * 50, 10) == "x" * 9 + "…"
+    assert age_years(date(1968, 4, 2), date(2026, 11, 23)) == 58
+    assert age_years(date(1968, 11, 24), date(2026, 11, 23)) == 57
+    assert age_years(None, ON) is None
+
+
+def test_summary_has_every_required_part(make_case: Any, ruleset: RuleSet) -> None:
+    summary, _, a = _build(make_case, ruleset, {"history": {
+        "hypothyroidism_on_levothyroxine": True}})
+    text = _texts(summary)
+    banner = next(b for b in summary.blocks if isinstance(b, Banner))
+    assert banner.title == a.verdict_text
+    assert banner.symbol
+    assert INTENDED_USE in text
+    boxes = [b for b in summary.blocks if isinstance(b, Box)]
+    box_text = [" ".join(p.text for p in b.blocks if isinstance(p, Para)) for b in boxes]
+    for finding in a.findings:
+        assert any(finding.summary in t for t in box_text), finding.rule_id
+    trace = next(b for b in summary.blocks if isinstance(b, Table) and b.role == "trace")
+    assert len(trace.rows) == len(a.trace)
+    assert "CDC 2022" in text
+    assert summary.footer.text.endswith(f"(SHA-256 {ruleset.sha256[:12]})")
+    assert summary.header.patient_line.startswith("Patient: Example Patient")
+
+
+def test_findings_keep_indicator_order(make_case: Any, ruleset: RuleSet) -> None:
+    summary, _, _ = _build(make_case, ruleset, OPIOID_STOPPED)
+    order = {"critical": 0, "warning": 1, "info": 2}
+    tones = [order[b.tone] for b in summary.blocks
+             if isinstance(b, Box) and b.tone in order]
+    assert tones == sorted(tones)
+
+
+def test_unverified_sources_and_disagreement_are_shown(make_case: Any,
+                                                        ruleset: RuleSet) -> None:
+    summary, _, a = _build(make_case, ruleset, {"history": {
+        "hypothyroidism_on_levothyroxine": True}})
+    text = _texts(summary)
+    assert any(not s.verified for f in a.findings for s in f.sources)
+    assert "[unverified]" in text
+    disagree = [f.sources_disagree for f in a.findings if f.sources_disagree]
+    assert disagree
+    assert disagree[0] in text
+
+
+def test_negative_evidence_is_shown(make_case: Any, ruleset: RuleSet) -> None:
+    summary, _, _ = _build(make_case, ruleset, {"pain": {"conditions": ["osteoarthritis"]}})
+    text = _texts(summary)
+    assert "Negative" in text or "Conflicting" in text
+
+
+def test_override_reason_and_comment_are_printed(make_case: Any, ruleset: RuleSet) -> None:
+    summary, _, _ = _build(make_case, ruleset, {
+        "history": {"depression_or_suicidality": True},
+        "overrides": [{"rule_id": "depression-suicidality", "reason_code": "benefit-outweighs-risk",
+                       "comment": "Psychiatry follows monthly."}],
+    })
+    text = _texts(summary)
+    assert "benefit-outweighs-risk" in text
+    assert "Psychiatry follows monthly." in text
+
+
+@pytest.mark.parametrize(("patch", "verdict"), [
+    ({"patient": {"pregnant": True}}, Verdict.CONTRAINDICATED),
+    ({"opioids": {"status": "unknown"}}, Verdict.NEEDS_INFORMATION),
+])
+def test_non_start_handout_has_no_plan(
+    make_case: Any, ruleset: RuleSet, patch: dict[str, Any], verdict: Verdict
+) -> None:
+    summary, handout, a = _build(make_case, ruleset, patch)
+    assert a.verdict is verdict
+    assert not any(isinstance(b, Table | WalletCard) for b in handout.blocks)
+    text = _texts(handout)
+    assert "You will not start LDN" in text
+    assert "mg" not in text
+    assert "No dose plan:" in _texts(summary)
+
+
+def test_not_yet_handout_explains_the_wait_and_shows_the_plan(make_case: Any,
+                                                               ruleset: RuleSet) -> None:
+    _, handout, a = _build(make_case, ruleset, OPIOID_STOPPED)
+    assert a.verdict is Verdict.NOT_YET
+    text = _texts(handout)
+    assert "You cannot start LDN yet" in text
+    assert a.earliest_start_on is not None
+    if a.dose_plan is not None:
+        assert any(isinstance(b, Table) and b.role == "dose" for b in handout.blocks)
+
+
+def test_candidate_handout_has_plan_warning_and_card(make_case: Any, ruleset: RuleSet) -> None:
+    settings = PrintSettings(clinic_name="C", clinic_phone="555", prescriber="Dr P")
+    _, handout, a = _build(make_case, ruleset, None, settings)
+    assert a.dose_plan is not None
+    dose = next(b for b in handout.blocks if isinstance(b, Table) and b.role == "dose")
+    assert len(dose.rows) == len(a.dose_plan.steps)
+    box = next(b for b in handout.blocks if isinstance(b, Box))
+    assert "opioid" in box.title.lower()
+    card = next(b for b in handout.blocks if isinstance(b, WalletCard))
+    assert "opioid blocker" in card.title
+    assert "Prescriber: Dr P" in card.lines
+    assert "Phone: 555" in card.lines
+    text = _texts(handout)
+    assert "Call C at 555" in text
+
+
+def test_body_text_leaves_out_tables_and_headings(make_case: Any, ruleset: RuleSet) -> None:
+    _, handout, _ = _build(make_case, ruleset)
+    body = "\n".join(handout_body_text(handout))
+    assert "Your LDN plan" not in body
+    assert "Example Patient" not in body
+    assert "How much to take" not in body
+
+
+def test_long_name_is_clipped_in_headers(make_case: Any, ruleset: RuleSet) -> None:
+    summary, handout, _ = _build(make_case, ruleset, {"patient": {"name": "N" * 5000}})
+    assert len(summary.header.patient_line) < 400
+    assert len(handout.title) < 200
+    card = next(b for b in handout.blocks if isinstance(b, WalletCard))
+    assert all(len(line) < 200 for line in card.lines)
+
+
+def test_content_is_plain_text(make_case: Any, ruleset: RuleSet) -> None:
+    """Blocks carry raw text; escaping is the adapter's job (so '<b>' stays literal here)."""
+    summary, _, _ = _build(make_case, ruleset, {"patient": {"name": "<b>A & B</b>"}})
+    assert "<b>A & B</b>" in summary.header.patient_line
+    assert isinstance(summary.blocks[2], Para)

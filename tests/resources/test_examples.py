@@ -1,0 +1,59 @@
+"""Every shipped example case assesses without error and has the verdict its name implies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ldn_cds.core.assessment import assess
+from ldn_cds.core.ruleset import RuleSet
+from ldn_cds.resources import examples_dir
+from tests.conftest import load_example
+
+EXPECTED = {
+    "jane-doe.json": "candidate_with_cautions",
+    "fibromyalgia-sensitive.json": "candidate_with_cautions",
+    "crohns-candidate.json": "candidate",
+    "tramadol-current.json": "not_yet",
+    "methadone-washout.json": "not_yet",
+    "pregnant.json": "contraindicated",
+    "missing-answers.json": "needs_information",
+    "cirrhosis-surgery.json": "candidate_with_cautions",
+    "contrave-duplicate.json": "contraindicated",
+}
+
+
+def test_every_example_has_an_expected_verdict(example_files: list[Path]) -> None:
+    assert sorted(p.name for p in example_files) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_example_verdict(ruleset: RuleSet, name: str) -> None:
+    case = load_example(examples_dir() / name)
+    assert case.patient.name
+    assert case.patient.record_id
+    assert case.assessed_on is not None
+    result = assess(case, on=case.assessed_on, ruleset=ruleset)
+    assert result.verdict.value == EXPECTED[name]
+
+
+def test_methadone_washout_example_is_dated(ruleset: RuleSet) -> None:
+    case = load_example(examples_dir() / "methadone-washout.json")
+    assert case.assessed_on is not None
+    result = assess(case, on=case.assessed_on, ruleset=ruleset)
+    # last dose 2026-11-16 + 14 days (methadone) = 2026-11-30; MME 30 mg x 4.7 = 141
+    assert result.earliest_start_on is not None
+    assert result.earliest_start_on.isoformat() == "2026-11-30"
+    assert result.mme_per_day == pytest.approx(141)
+    assert result.dose_plan is not None
+    assert result.dose_plan.steps[0].start == result.earliest_start_on
+
+
+def test_fibromyalgia_example_uses_the_slow_schedule(ruleset: RuleSet) -> None:
+    case = load_example(examples_dir() / "fibromyalgia-sensitive.json")
+    assert case.assessed_on is not None
+    result = assess(case, on=case.assessed_on, ruleset=ruleset)
+    assert result.dose_plan is not None
+    assert (result.dose_plan.protocol_id, result.dose_plan.form.value) == ("sensitive", "liquid")
+    assert any(f.rule_id == "evidence-fibromyalgia" for f in result.findings)
