@@ -1,0 +1,905 @@
+"""What the printed documents say: the clinician summary and the patient handout as data.
+
+Pure (standard library and pydantic only).  Each builder returns a :class:`Document`, a tree
+of plain-text blocks (headings, paragraphs, bullet lists, tables, boxes, a verdict banner, a
+wallet card).  The PDF adapter (:mod:`ldn_cds.pdf`) decides how the blocks look and escapes
+every string before it reaches reportlab; nothing here is markup.
+
+Handout wording.  Every clinical sentence of the patient handout is a constant below, tagged
+with the item of ``clinical-knowledge.md`` section 8 it renders ("§8.n"), or comes from a
+rule's ``patient_text``.  The wording is written for a reading grade of 8 or lower (see
+:mod:`ldn_cds.core.readability` and :func:`handout_body_text`).
+
+Very long free text (a 5,000-character name) is clipped with an ellipsis in headers, the
+wallet card and table cells (:data:`NAME_LIMIT`, :data:`CELL_LIMIT`); paragraphs keep it whole
+and the adapter wraps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ldn_cds import INTENDED_USE
+from ldn_cds.core.assessment import Assessment, Finding, Verdict
+from ldn_cds.core.dosing import DosePlan, DoseStep
+from ldn_cds.core.models import Case, DoseForm
+from ldn_cds.core.notes import fmt_date, fmt_mg
+from ldn_cds.core.ruleset import Effect, Indicator, RuleSet
+from ldn_cds.core.sources import SourceOut
+
+NAME_LIMIT = 120
+"""Characters of a name or record id kept in headers and on the wallet card."""
+CELL_LIMIT = 300
+"""Characters of one free-text value kept in a table cell (the rule trace)."""
+HASH_PREFIX = 12
+"""Characters of the rule-set SHA-256 printed in every footer."""
+
+
+class PrintSettings(BaseModel):
+    """Clinic header and print options (shared by the GUI settings and the PDF renderer)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    clinic_name: str = Field("", max_length=500, description="Clinic name for the header.")
+    clinic_address: str = Field("", max_length=1000, description="Clinic address, one line.")
+    clinic_phone: str = Field("", max_length=100, description="Phone number patients call.")
+    prescriber: str = Field("", max_length=500, description="Prescriber's name and title.")
+    paper: Literal["letter", "a4"] = Field("letter", description="Paper size.")
+    large_print: bool = Field(False, description="Large print handout (body 14 pt or more).")
+
+
+# --------------------------------------------------------------------------------------------
+# Blocks
+# --------------------------------------------------------------------------------------------
+
+Tone = Literal["ok", "caution", "wait", "stop", "unknown", "neutral", "critical", "warning",
+               "info"]
+TextStyle = Literal["body", "small", "lead", "muted"]
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    text: str
+    level: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Para:
+    """A paragraph of plain text; ``label`` is printed in bold before it."""
+
+    text: str
+    label: str | None = None
+    style: TextStyle = "body"
+
+
+@dataclass(frozen=True, slots=True)
+class Bullets:
+    items: tuple[str, ...]
+    style: TextStyle = "body"
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A grid table; ``widths`` are fractions of the frame width (they sum to 1)."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    widths: tuple[float, ...]
+    role: Literal["dose", "data", "trace", "keyvalue", "diary"] = "data"
+    style: TextStyle = "small"
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A framed box (boxed warning, finding card).  ``symbol`` precedes the title."""
+
+    title: str
+    tone: Tone
+    blocks: tuple[Para | Bullets, ...]
+    symbol: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Banner:
+    """The verdict: symbol + words + a coloured band (never colour alone)."""
+
+    symbol: str
+    title: str
+    lines: tuple[str, ...]
+    tone: Tone
+
+
+@dataclass(frozen=True, slots=True)
+class WalletCard:
+    title: str
+    lines: tuple[str, ...]
+    footer: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageBreak:
+    pass
+
+
+Block = Heading | Para | Bullets | Table | Box | Banner | WalletCard | PageBreak
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """Drawn at the top of every page."""
+
+    clinic_lines: tuple[str, ...]
+    patient_line: str
+    right_line: str
+
+
+@dataclass(frozen=True, slots=True)
+class Footer:
+    """Drawn at the foot of every page, with "Page X of Y" added by the adapter."""
+
+    text: str
+    generated_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    kind: Literal["summary", "handout"]
+    title: str
+    subject: str
+    author: str
+    header: Header
+    footer: Footer
+    blocks: tuple[Block, ...]
+    paper: Literal["letter", "a4"] = "letter"
+    large_print: bool = False
+    keywords: tuple[str, ...] = field(default_factory=tuple)
+
+
+# --------------------------------------------------------------------------------------------
+# Shared pieces
+# --------------------------------------------------------------------------------------------
+
+VERDICT_STYLE: dict[Verdict, tuple[str, Tone]] = {
+    Verdict.CANDIDATE: ("✔", "ok"),
+    Verdict.CANDIDATE_WITH_CAUTIONS: ("⚠", "caution"),
+    Verdict.NOT_YET: ("◷", "wait"),
+    Verdict.CONTRAINDICATED: ("✘", "stop"),
+    Verdict.NEEDS_INFORMATION: ("?", "unknown"),
+}
+"""Symbol and colour tone of each verdict."""
+
+INDICATOR_STYLE: dict[Indicator, tuple[str, str, Tone]] = {
+    Indicator.CRITICAL: ("✘", "CRITICAL", "critical"),
+    Indicator.WARNING: ("⚠", "WARNING", "warning"),
+    Indicator.INFO: ("ℹ", "INFO", "info"),
+}
+
+EVIDENCE_WORDS = {
+    "label": "drug label",
+    "guideline": "guideline",
+    "rct": "randomized trial",
+    "review": "review",
+    "observational": "observational study",
+    "lab": "laboratory data",
+    "expert_practice": "expert practice",
+    "news": "news report",
+    "inference": "inference",
+    "unverified": "unverified",
+}
+
+DIRECTION_WORDS = {
+    "positive": "Positive: controlled trials favour LDN",
+    "negative": "Negative: controlled trials found no benefit",
+    "conflicting": "Conflicting: trials disagree",
+    "insufficient": "Insufficient: too little controlled evidence",
+    "none": "No evidence found",
+}
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis (whitespace runs collapsed)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def age_years(born: date | None, on: date) -> int | None:
+    """Completed years of age on ``on``; None when the date of birth is unknown."""
+    if born is None:
+        return None
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _settings(settings: PrintSettings | None) -> PrintSettings:
+    return settings if settings is not None else PrintSettings()
+
+
+def _patient_name(case: Case) -> str:
+    return case.patient.name or "Name not recorded"
+
+
+def _patient_line(case: Case, on: date) -> str:
+    p = case.patient
+    age = age_years(p.date_of_birth, on)
+    parts = [
+        f"Patient: {clip(_patient_name(case), NAME_LIMIT)}",
+        f"Record: {clip(p.record_id, NAME_LIMIT) if p.record_id else 'not recorded'}",
+        f"Born: {fmt_date(p.date_of_birth) if p.date_of_birth else 'not recorded'}",
+        f"Age: {'unknown' if age is None else age}",
+    ]
+    return "  •  ".join(parts)
+
+
+def _clinic_lines(s: PrintSettings) -> tuple[str, ...]:
+    lines = [clip(s.clinic_name, NAME_LIMIT) if s.clinic_name else "Clinic not set"]
+    detail = "  •  ".join(
+        clip(x, NAME_LIMIT) for x in (s.clinic_address, s.clinic_phone) if x
+    )
+    if detail:
+        lines.append(detail)
+    return tuple(lines)
+
+
+def _footer(assessment: Assessment) -> Footer:
+    rs = assessment.ruleset
+    text = (
+        f"Generated {fmt_date(assessment.assessed_on)}  •  ldn-cds {assessment.program_version}"
+        f"  •  rules {rs.id} {rs.version} (SHA-256 {rs.sha256[:HASH_PREFIX]})"
+    )
+    return Footer(text=text, generated_on=assessment.assessed_on)
+
+
+def _author(s: PrintSettings) -> str:
+    return s.clinic_name or "ldn-cds"
+
+
+def step_dates(step: DoseStep) -> str:
+    """"23 Nov 2026 to 6 Dec 2026", or "From 15 Mar 2027 on" for the maintenance step."""
+    if step.until is None or step.maintenance:
+        return f"From {fmt_date(step.start)} on"
+    return f"{fmt_date(step.start)} to {fmt_date(step.until)}"
+
+
+def step_amount(step: DoseStep, form: DoseForm) -> str:
+    """How much to take: "1 capsule (0.5 mg capsules)" or "0.5 mL"."""
+    if form is DoseForm.LIQUID and step.ml_per_dose is not None:
+        return f"{step.ml_per_dose:g} mL"
+    count = step.capsules_per_dose or 1
+    noun = "capsule" if count == 1 else "capsules"
+    strength = (
+        f" of {fmt_mg(step.capsule_strength_mg)}" if step.capsule_strength_mg is not None else ""
+    )
+    return f"{count} {noun}{strength}"
+
+
+def _source_line(src: SourceOut) -> str:
+    """Citation, section, DOI/URL, and "[unverified]" for a source not checked."""
+    line = src.citation
+    if src.section:
+        line += f" Section: {src.section}."
+    if src.url:
+        line += f" {src.url}"
+    if not src.verified:
+        line += " [unverified]"
+    return line
+
+
+def _evidence_words(tags: Iterable[str]) -> str:
+    return ", ".join(EVIDENCE_WORDS.get(t, t) for t in tags) or "not graded"
+
+
+def _value_text(value: object) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_value_text(v) for v in value) + "]" if value else "[] (none)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Clinician summary
+# --------------------------------------------------------------------------------------------
+
+
+def _verdict_banner(assessment: Assessment) -> Banner:
+    symbol, tone = VERDICT_STYLE[assessment.verdict]
+    lines = []
+    if assessment.earliest_start_on is not None:
+        lines.append(f"Earliest safe start: {fmt_date(assessment.earliest_start_on)}")
+    elif assessment.verdict in (Verdict.CONTRAINDICATED, Verdict.NEEDS_INFORMATION):
+        lines.append("Earliest safe start: none (LDN is not to be started now)")
+    else:
+        lines.append("Earliest safe start: not yet known (the opioid washout cannot be dated)")
+    if assessment.washout_ends_on is not None:
+        lines.append(f"Opioid washout ends: {fmt_date(assessment.washout_ends_on)}")
+    if assessment.verdict_rules:
+        lines.append("Set by: " + ", ".join(assessment.verdict_rules))
+    return Banner(symbol=symbol, title=assessment.verdict_text, lines=tuple(lines), tone=tone)
+
+
+def _finding_box(f: Finding) -> Box:
+    symbol, word, tone = INDICATOR_STYLE[f.indicator]
+    status = "fired" if f.status == "fired" else "cannot evaluate"
+    blocks: list[Para | Bullets] = [
+        Para(f.summary, label=f"{word} ({status}):"),
+        Para(f.detail, style="small"),
+    ]
+    if f.inputs_missing:
+        blocks.append(Para(", ".join(f.inputs_missing), label="Inputs missing:", style="small"))
+    blocks.append(Para(_evidence_words(f.evidence), label="Evidence grade:", style="small"))
+    if f.sources_disagree:
+        blocks.append(Para(f.sources_disagree, label="Sources disagree:", style="small"))
+    blocks.append(Para("", label="Sources:", style="small"))
+    blocks.append(Bullets(tuple(_source_line(s) for s in f.sources), style="small"))
+    if f.override is not None:
+        blocks.append(Para(
+            f"reason code {f.override.reason_code} (see Overrides)",
+            label="Overridden:", style="small",
+        ))
+    return Box(title=f"{f.title}  [{f.rule_id} {f.rule_version}]", tone=tone, blocks=tuple(blocks),
+               symbol=symbol)
+
+
+def _mme_blocks(assessment: Assessment) -> list[Block]:
+    out: list[Block] = [Heading("Opioids: MME and washout", 2)]
+    if assessment.mme:
+        rows = tuple(
+            (
+                m.drug,
+                m.release or "unknown",
+                "unknown" if m.daily_dose is None else f"{m.daily_dose:g} {m.unit or ''}".strip(),
+                "none" if m.factor is None else f"{m.factor:g}",
+                "not computed" if m.mme is None else f"{m.mme:g}",
+                m.note or "",
+            )
+            for m in assessment.mme
+        )
+        out.append(Table(("Drug", "Release", "Daily dose", "Factor", "MME/day", "Note"), rows,
+                         (0.18, 0.13, 0.15, 0.09, 0.11, 0.34)))
+    out.append(Para(
+        f"{assessment.mme_per_day:g} MME per day (table: {assessment.mme_table}).",
+        label="Total:",
+    ))
+    if assessment.washout:
+        washout_rows = tuple(
+            (
+                w.drug,
+                w.label,
+                f"{w.days} days ({w.range_text})" + (" — assumed" if w.assumed else ""),
+                fmt_date(w.last_dose_on) if w.last_dose_on else "unknown",
+                fmt_date(w.ends_on) if w.ends_on else "unknown",
+            )
+            for w in assessment.washout
+        )
+        out.append(Table(("Drug", "Washout class", "Washout", "Last dose", "Ends"), washout_rows,
+                         (0.16, 0.30, 0.24, 0.15, 0.15)))
+        notes = [f"{w.drug}: {w.note}" for w in assessment.washout if w.note]
+        if notes:
+            out.append(Bullets(tuple(notes), style="small"))
+    return out
+
+
+def _evidence_blocks(assessment: Assessment) -> list[Block]:
+    out: list[Block] = [Heading("Evidence for this patient's pain", 2)]
+    if not assessment.evidence and not assessment.conditions_without_evidence:
+        out.append(Para("No pain condition or pain type recorded.", style="small"))
+    for e in assessment.evidence:
+        out.append(Para(
+            f"{DIRECTION_WORDS.get(e.direction, e.direction)} ({e.strength}). {e.summary}",
+            label=f"{e.title}:",
+        ))
+        out.append(Para(e.detail, style="small"))
+        out.append(Bullets(tuple(_source_line(s) for s in e.sources), style="small"))
+    if assessment.conditions_without_evidence:
+        out.append(Para(
+            ", ".join(c.replace("_", " ") for c in assessment.conditions_without_evidence),
+            label="No evidence record for:", style="small",
+        ))
+    return out
+
+
+def dose_table(plan: DosePlan) -> Table:
+    """The titration table (shared by both documents)."""
+    amount = "mL per dose" if plan.form is DoseForm.LIQUID else "Capsules per dose"
+    rows = tuple(
+        (
+            step_dates(step),
+            "ongoing" if step.days is None else str(step.days),
+            fmt_mg(step.dose_mg),
+            step_amount(step, plan.form),
+        )
+        for step in plan.steps
+    )
+    return Table(("Dates", "Days", "Dose", amount), rows, (0.44, 0.12, 0.16, 0.28), role="dose")
+
+
+def _plan_blocks(assessment: Assessment) -> list[Block]:
+    plan = assessment.dose_plan
+    out: list[Block] = [Heading("Dose plan", 2)]
+    if plan is None:
+        out.append(Para(assessment.dose_plan_note or "No dose plan.", label="No dose plan:"))
+        return out
+    when = "bedtime" if plan.timing == "bedtime" else "morning"
+    out.append(Table(
+        ("Item", "Value"),
+        (
+            ("Protocol", f"{plan.protocol_name} (chosen by {plan.chosen_by})"),
+            ("Why", plan.default_reason),
+            ("Form", "capsules" if plan.form is DoseForm.CAPSULE else "1 mg/mL oral liquid"),
+            ("Timing", f"{when}: {plan.timing_reason}"),
+            ("Start, target, ceiling",
+             f"{fmt_mg(plan.start_mg)} on {fmt_date(plan.start_on)}; target "
+             f"{fmt_mg(plan.target_mg)} from {fmt_date(plan.target_reached_on)}; "
+             f"ceiling {fmt_mg(plan.max_mg)}"),
+            ("Review", f"{fmt_date(plan.review_on)} ({plan.review_basis})"),
+        ),
+        (0.22, 0.78), role="keyvalue",
+    ))
+    if plan.start_note:
+        out.append(Para(plan.start_note, label="Start date:", style="small"))
+    if plan.ceiling_override is not None:
+        out.append(Para(
+            f"{fmt_mg(plan.ceiling_override.max_mg)}: {plan.ceiling_override.reason}",
+            label="Ceiling override:",
+        ))
+    out.append(dose_table(plan))
+    if plan.dispense:
+        out.append(Table(
+            ("Dispense", "Quantity", "Days"),
+            tuple((d.description, f"{d.quantity:g} {d.unit}", str(d.days))
+                  for d in plan.dispense),
+            (0.60, 0.22, 0.18),
+        ))
+    return out
+
+
+def _notes_blocks(assessment: Assessment) -> list[Block]:
+    notes = assessment.notes
+    if notes is None:
+        return []
+    out: list[Block] = [Heading("Prescription for the compounding pharmacy", 2)]
+    out.append(Box(title="Prescription", tone="neutral",
+                   blocks=tuple(Para(line, style="small") for line in notes.prescription)))
+    for section in notes.compounding:
+        out.append(Para(" ".join(section.lines), label=f"{section.title}:", style="small"))
+    out.append(Heading("Insurance and cost", 2))
+    pa = notes.prior_authorization
+    in_letter = set(pa.rationale) | set(pa.monitoring_plan)
+    for section in notes.insurance:
+        if set(section.lines) <= in_letter:
+            continue  # printed once, in the prior-authorization content below
+        out.append(Para(" ".join(section.lines), label=f"{section.title}:", style="small"))
+    out.append(Para(notes.cost_range, label="Cost:", style="small"))
+    out.append(Heading("Prior-authorization letter content", 3))
+    prior = ", ".join(pa.prior_therapies) if pa.prior_therapies else "none listed"
+    if pa.prior_therapies_note:
+        prior += f" ({pa.prior_therapies_note})"
+    out.append(Para(pa.diagnosis, label="Diagnosis:", style="small"))
+    out.append(Para(pa.duration, label="Duration of pain:", style="small"))
+    out.append(Para(prior, label="Prior therapies:", style="small"))
+    for title, items in (("Rationale:", pa.rationale), ("Evidence:", pa.evidence),
+                         ("Monitoring plan:", pa.monitoring_plan)):
+        if items:
+            out.append(Para("", label=title, style="small"))
+            out.append(Bullets(tuple(items), style="small"))
+    return out
+
+
+def _override_blocks(assessment: Assessment) -> list[Block]:
+    if not assessment.overrides:
+        return []
+    out: list[Block] = [Heading("Overrides", 2)]
+    for o in assessment.overrides:
+        by = clip(o.by, NAME_LIMIT) if o.by else None
+        who = ", ".join(x for x in (by, fmt_date(o.on) if o.on else None) if x)
+        out.append(Para(
+            f"reason code {o.reason_code}" + (f" ({who})" if who else ""),
+            label=f"{o.rule_id}:",
+        ))
+        out.append(Para(o.comment or "No comment recorded.", label="Comment:", style="small"))
+    return out
+
+
+def _trace_table(assessment: Assessment) -> Table:
+    rows = []
+    for t in assessment.trace:
+        read = "; ".join(
+            f"{k} = {clip(_value_text(v), CELL_LIMIT)}" for k, v in t.inputs_read.items()
+        ) or "none"
+        rows.append((
+            f"{t.rule_id} {t.rule_version}\n{t.title}",
+            t.outcome.replace("_", " ") + ("" if t.effect == "none" else f"\n→ {t.effect}"),
+            read,
+            ", ".join(t.inputs_missing) or "none",
+            ", ".join(t.sources),
+        ))
+    return Table(("Rule", "Outcome", "Inputs read", "Inputs missing", "Sources"), tuple(rows),
+                 (0.21, 0.10, 0.33, 0.14, 0.22), role="trace")
+
+
+def build_summary(
+    case: Case, assessment: Assessment, ruleset: RuleSet, settings: PrintSettings | None = None
+) -> Document:
+    """The clinician summary of one assessment, as blocks."""
+    s = _settings(settings)
+    blocks: list[Block] = [
+        Heading(f"LDN clinical summary — assessed {fmt_date(assessment.assessed_on)}", 1),
+        _verdict_banner(assessment),
+        Para(INTENDED_USE, label="Intended use:", style="muted"),
+    ]
+    blocks.append(Heading("Findings", 2))
+    if assessment.findings:
+        blocks.extend(_finding_box(f) for f in assessment.findings)
+    else:
+        blocks.append(Para("No rule produced a finding.", style="small"))
+    blocks.append(Heading("Missing information", 2))
+    if assessment.missing_information:
+        blocks.append(Bullets(tuple(
+            f"{m.question} ({m.input}; {'blocks the decision' if m.blocks_decision else 'caution'}"
+            f"; rules: {', '.join(m.rule_ids)})"
+            for m in assessment.missing_information
+        ), style="small"))
+    else:
+        blocks.append(Para("None: every input the rules need was recorded.", style="small"))
+    if case.other_medications:
+        blocks.append(Para(", ".join(case.other_medications), label="Other medicines recorded:",
+                           style="small"))
+    blocks.extend(_override_blocks(assessment))
+    blocks.extend(_mme_blocks(assessment))
+    blocks.extend(_evidence_blocks(assessment))
+    blocks.extend(_plan_blocks(assessment))
+    blocks.extend(_notes_blocks(assessment))
+    blocks.append(PageBreak())
+    blocks.append(Heading("Appendix: rule trace", 2))
+    blocks.append(Para(
+        f"Every rule of {ruleset.manifest.id} {ruleset.version} (SHA-256 {ruleset.sha256}), "
+        "with its outcome, the input values it read and the inputs that were missing.",
+        style="small",
+    ))
+    blocks.append(_trace_table(assessment))
+    name = clip(_patient_name(case), NAME_LIMIT)
+    return Document(
+        kind="summary",
+        title=f"LDN clinical summary: {name}",
+        subject=f"Low-dose naltrexone assessment, {fmt_date(assessment.assessed_on)}: "
+                f"{assessment.verdict_text}",
+        author=_author(s),
+        header=Header(
+            clinic_lines=_clinic_lines(s),
+            patient_line=_patient_line(case, assessment.assessed_on),
+            right_line=clip(f"Prescriber: {s.prescriber}", NAME_LIMIT) if s.prescriber else "",
+        ),
+        footer=_footer(assessment),
+        blocks=tuple(blocks),
+        paper=s.paper,
+        large_print=False,
+        keywords=("LDN", "naltrexone", assessment.verdict.value, ruleset.version),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Patient handout (wording: clinical-knowledge.md §8, tagged per sentence)
+# --------------------------------------------------------------------------------------------
+
+INTRO = (
+    "LDN means low-dose naltrexone. It is a very small dose of this drug.",
+    "A special pharmacy makes it for you.",  # §6, §7
+)
+START_PLAN = "Start on {start}. Then follow the chart. The dose goes up on the dates shown."  # §8.8
+REVIEW = "Your doctor will check how it is going on {review}."  # §1.4 review
+HOW_TO_TAKE: dict[str, tuple[str, ...]] = {  # §8.8
+    "bedtime": ("Take LDN once a day, at bedtime.",),
+    "morning": ("Take LDN once a day, in the morning.",),
+}
+HOW_CAPSULE = "Take the number of capsules shown in the chart."  # §8.8
+HOW_LIQUID = (  # §8.8
+    "Shake the bottle well. Use the syringe to measure each dose.",
+)
+MISSED_DOSE = (  # §8.8
+    "If you miss a dose, do not take two doses the next time. Just go on as usual."
+)
+STORAGE = (  # §8.9
+    "Store LDN as the label says. Do not use it after the discard date.",
+    "Do not make your own liquid at home unless your doctor has agreed.",
+)
+FIRST_WEEKS = (  # §8.6
+    "In the first weeks you may have vivid dreams, trouble sleeping, headache or mild nausea.",
+    "These are common. They often fade in one to two weeks.",
+)
+MORNING_TIP = "If sleep is a problem, ask your doctor about taking LDN in the morning."  # §8.6
+SLOW_BENEFIT = (  # §8.7
+    "LDN works slowly. It may take two to three months to know if it helps.",
+    "Each week, write down your pain score from 0 to 10 and what you were able to do.",
+    "If your pain drops by 30% or more, that counts as a real gain.",
+)
+OPIOID_BOX_TITLE = "Important: LDN blocks opioid pain medicines"  # §8.1
+OPIOID_BOX = (
+    "Opioid pain medicines will not work well while you take LDN.",  # §8.1
+    "Opioids include oxycodone, hydrocodone, morphine, codeine, tramadol and fentanyl. "
+    "Some cough and diarrhea medicines are opioids too.",  # §8.1
+    "They can be dangerous with LDN. Do not take any opioid unless your doctor knows you "
+    "take LDN.",  # §8.1
+    "An opioid taken too close to your first LDN dose can cause sudden withdrawal.",  # §8.1
+    "Never take more opioid to push through the block. It can cause a deadly overdose.",  # §8.2
+    "After you stop LDN, you may react more strongly to opioids.",  # §8.2
+)
+CARRY_CARD = "Carry the wallet card at all times."  # §8.3
+SURGERY = (
+    "Tell each doctor, surgeon, dentist and ER team that you take LDN.",  # §8.3
+    "If you have an operation or procedure planned, stop LDN at least 3 days before. "
+    "Do this unless your surgeon tells you not to.",  # §8.4
+    "Start LDN again only when you no longer need opioids.",  # §8.4
+    "In an emergency with bad pain, show your card. Doctors can give you pain relief that is "
+    "not an opioid. If you need an opioid, they can watch you closely.",  # §8.5
+)
+CALL_INTRO = "Call {who} if you have any of these:"  # §8.10
+CALL_REASONS = (  # §8.10
+    "Yellow skin or eyes, dark urine, or pain on the upper right side of your belly.",
+    "Low mood, or thoughts of harming yourself.",
+    "A chance that you are pregnant.",
+    "Side effects that last more than 2 weeks.",
+    "A need for an opioid.",
+)
+EMERGENCY_INTRO = "Get urgent help right away for:"  # §8.10
+EMERGENCY_REASONS = (  # §8.10
+    "Signs of withdrawal after an opioid, such as throwing up, sweating or feeling very restless.",
+    "Signs of an allergic reaction.",
+)
+COST = (  # §8.11
+    "LDN is not often paid for by insurance. Most people pay for it themselves.",
+    "Ask the pharmacy for the price first. Prices vary from place to place.",
+    "Ask for an itemized receipt. You may be able to claim the cost from an HSA or FSA.",
+)
+NOT_YET_DATED = (
+    "You cannot start LDN yet. Your body first needs time to clear the opioid.",
+    "The first day you may take LDN is {start}.",
+)
+NOT_YET_UNDATED = (
+    "You cannot start LDN yet. You first need to stop your opioid.",
+    "Your doctor will set your start date once you are off it.",
+)
+NOT_YET_PLAN_LATER = "Your doctor will give you a dose chart before you start."
+CONTRAINDICATED = (
+    "You will not start LDN now.",
+    "Your doctor found a health reason that makes LDN unsafe for you at this time.",
+)
+CONTRAINDICATED_NEXT = (
+    "Your doctor will talk with you about other ways to treat your pain.",
+    "Do not buy or take LDN on your own.",
+)
+NEEDS_INFORMATION = (
+    "You will not start LDN yet.",
+    "Your doctor needs a few more answers or test results first. This is to make sure LDN "
+    "is safe for you.",
+)
+NEEDS_INFORMATION_NEXT = (
+    "Your doctor will ask you some questions or order tests.",
+    "Then you and your doctor will decide if LDN is right for you.",
+)
+QUESTIONS = "If you have questions, call {who}."
+DIARY = (  # §8.7
+    "Once a week, write your pain score (0 = no pain, 10 = worst) and what you could do."
+)
+DIARY_WEEKS = 12
+CARD_TITLE = "I take low-dose naltrexone (LDN), an opioid blocker."  # §8.3
+CARD_FOOTER = (
+    "Opioid pain medicines may not work and higher doses can be dangerous. "
+    "Please use non-opioid options and monitor closely."  # §8.1, §8.5
+)
+
+
+def _who(s: PrintSettings) -> str:
+    name = clip(s.clinic_name, NAME_LIMIT) if s.clinic_name else "your doctor's office"
+    return f"{name} at {clip(s.clinic_phone, NAME_LIMIT)}" if s.clinic_phone else name
+
+
+def _paras(lines: Sequence[str], **values: str) -> list[Block]:
+    out: list[Block] = []
+    for line in lines:
+        text = line
+        for key, value in values.items():
+            text = text.replace("{" + key + "}", value)
+        out.append(Para(text))
+    return out
+
+
+def _patient_texts(assessment: Assessment, *, with_plan: bool) -> list[str]:
+    """Patient texts of rules that fired (a rule that could not be evaluated does not apply
+    yet); without a dose plan, only those of rules that hold LDN back."""
+    seen: list[str] = []
+    for f in assessment.findings:
+        if f.status != "fired":
+            continue
+        if not with_plan and f.effect is Effect.NONE:
+            continue
+        if f.patient_text and f.patient_text not in seen:
+            seen.append(f.patient_text)
+    return seen
+
+
+def handout_dose_table(plan: DosePlan) -> Table:
+    """The patient's calendar: dates, dose and how much to take (capsules or mL)."""
+    rows = tuple(
+        (step_dates(step), fmt_mg(step.dose_mg), step_amount(step, plan.form))
+        for step in plan.steps
+    )
+    return Table(("Dates", "Dose", "How much to take"), rows, (0.48, 0.20, 0.32), role="dose",
+                 style="body")
+
+
+def _handout_plan(plan: DosePlan) -> list[Block]:
+    out: list[Block] = [Heading("Your LDN plan", 2)]
+    out.extend(_paras((START_PLAN,), start=fmt_date(plan.start_on)))
+    out.append(handout_dose_table(plan))
+    out.extend(_paras((REVIEW,), review=fmt_date(plan.review_on)))
+    out.append(Heading("How to take it", 2))
+    how = list(HOW_TO_TAKE.get(plan.timing, HOW_TO_TAKE["bedtime"]))
+    how.extend(HOW_LIQUID if plan.form is DoseForm.LIQUID else (HOW_CAPSULE,))
+    how.append(MISSED_DOSE)
+    how.extend(STORAGE)
+    out.append(Bullets(tuple(how)))
+    out.append(Heading("The first weeks", 2))
+    first = list(FIRST_WEEKS)
+    if plan.timing == "bedtime":
+        first.append(MORNING_TIP)
+    first.extend(SLOW_BENEFIT)
+    out.append(Bullets(tuple(first)))
+    return out
+
+
+def _opioid_box() -> Box:
+    return Box(title=OPIOID_BOX_TITLE, tone="stop", symbol="⚠",
+               blocks=(Bullets(OPIOID_BOX),))
+
+
+def _call_blocks(s: PrintSettings) -> list[Block]:
+    return [
+        Heading("When to call", 2),
+        Para(CALL_INTRO.replace("{who}", _who(s))),
+        Bullets(CALL_REASONS),
+        Para(EMERGENCY_INTRO),
+        Bullets(EMERGENCY_REASONS),
+    ]
+
+
+def _diary_table(plan: DosePlan) -> Table:
+    rows = tuple(
+        (str(week), fmt_date(plan.start_on + timedelta(days=7 * (week - 1))), "", "")
+        for week in range(1, DIARY_WEEKS + 1)
+    )
+    return Table(("Week", "Week of", "Pain 0-10", "What I could do this week"), rows,
+                 (0.13, 0.22, 0.15, 0.50), role="diary", style="body")
+
+
+def _wallet_card(case: Case, s: PrintSettings, plan: DosePlan) -> WalletCard:
+    return WalletCard(
+        title=CARD_TITLE,
+        lines=(
+            f"Name: {clip(_patient_name(case), NAME_LIMIT)}",
+            f"Dose: {plan.start_mg:g} to {fmt_mg(plan.target_mg)} once a day",
+            f"Prescriber: {clip(s.prescriber, NAME_LIMIT) if s.prescriber else '____________'}",
+            f"Phone: {clip(s.clinic_phone, NAME_LIMIT) if s.clinic_phone else '____________'}",
+        ),
+        footer=CARD_FOOTER,
+    )
+
+
+def build_handout(
+    case: Case, assessment: Assessment, ruleset: RuleSet, settings: PrintSettings | None = None
+) -> Document:
+    """The plain-language patient handout, as blocks.
+
+    ``contraindicated`` and ``needs_information`` explain that LDN is not started now and what
+    happens next (no dose plan); ``not_yet`` explains the wait and shows the plan if one
+    exists; the candidate verdicts show the plan, the opioid warning and the wallet card.
+    """
+    s = _settings(settings)
+    verdict = assessment.verdict
+    plan = assessment.dose_plan
+    starting = verdict not in (Verdict.CONTRAINDICATED, Verdict.NEEDS_INFORMATION)
+    name = clip(_patient_name(case), NAME_LIMIT)
+    title = "Your LDN plan" if plan is not None else "About LDN for you"
+    blocks: list[Block] = [Heading(f"{title}: {name}", 1)]
+    blocks.extend(_paras(INTRO))
+    if verdict is Verdict.NOT_YET:
+        blocks.append(Heading("Why you need to wait", 2))
+        if assessment.earliest_start_on is not None:
+            blocks.extend(_paras(NOT_YET_DATED, start=fmt_date(assessment.earliest_start_on)))
+        else:
+            blocks.extend(_paras(NOT_YET_UNDATED))
+    elif verdict is Verdict.CONTRAINDICATED:
+        blocks.append(Heading("LDN is not being started", 2))
+        blocks.extend(_paras(CONTRAINDICATED))
+    elif verdict is Verdict.NEEDS_INFORMATION:
+        blocks.append(Heading("LDN is not being started yet", 2))
+        blocks.extend(_paras(NEEDS_INFORMATION))
+    if starting:
+        blocks.append(_opioid_box())
+    texts = _patient_texts(assessment, with_plan=plan is not None)
+    if texts:
+        blocks.append(Heading("Notes for you", 2))
+        blocks.append(Bullets(tuple(texts)))
+    if starting:
+        if plan is not None:
+            blocks.extend(_handout_plan(plan))
+        else:
+            blocks.append(Para(NOT_YET_PLAN_LATER))
+        blocks.append(Heading("Surgery and emergencies", 2))
+        blocks.append(Bullets((SURGERY[0], CARRY_CARD, *SURGERY[1:]) if plan else SURGERY))
+        blocks.extend(_call_blocks(s))
+        blocks.append(Heading("Cost and insurance", 2))
+        blocks.append(Bullets(COST))
+        if plan is not None:
+            blocks.append(PageBreak())  # the card page: cutting it out spares the text
+            blocks.append(_wallet_card(case, s, plan))
+            blocks.append(Heading("My pain diary", 2))
+            blocks.append(Para(DIARY))
+            blocks.append(_diary_table(plan))
+    else:
+        blocks.append(Heading("What happens next", 2))
+        contraindicated = verdict is Verdict.CONTRAINDICATED
+        blocks.extend(_paras(CONTRAINDICATED_NEXT if contraindicated else NEEDS_INFORMATION_NEXT))
+        blocks.append(Para(QUESTIONS.replace("{who}", _who(s))))
+    return Document(
+        kind="handout",
+        title=f"{title}: {name}",
+        subject="Low-dose naltrexone (LDN): patient information",
+        author=_author(s),
+        header=Header(
+            clinic_lines=_clinic_lines(s),
+            patient_line=f"For: {name}",
+            right_line=clip(f"Prescriber: {s.prescriber}", NAME_LIMIT) if s.prescriber else "",
+        ),
+        footer=_footer(assessment),
+        blocks=tuple(blocks),
+        paper=s.paper,
+        large_print=s.large_print,
+        keywords=("LDN", "naltrexone", "patient handout", ruleset.version),
+    )
+
+
+def handout_body_text(document: Document) -> list[str]:
+    """The handout's running text, for the reading-level check.
+
+    Counted: paragraphs, bullet items and boxed text.  Left out: headings (they carry the
+    patient's name), the header and footer, tables (dates and doses, not sentences) and the
+    wallet card (addressed to clinicians).  Dates inside sentences stay in.
+    """
+    out: list[str] = []
+    for block in document.blocks:
+        if isinstance(block, Para):
+            out.append(block.text)
+        elif isinstance(block, Bullets):
+            out.extend(block.items)
+        elif isinstance(block, Box):
+            for inner in block.blocks:
+                out.extend(inner.items if isinstance(inner, Bullets) else (inner.text,))
+    return [t for t in out if t.strip()]
+
+
+__all__ = [
+    "Banner",
+    "Block",
+    "Box",
+    "Bullets",
+    "Document",
+    "Footer",
+    "Header",
+    "Heading",
+    "PageBreak",
+    "Para",
+    "PrintSettings",
+    "Table",
+    "WalletCard",
+    "build_handout",
+    "build_summary",
+    "handout_body_text",
+]

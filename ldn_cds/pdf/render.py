@@ -1,0 +1,347 @@
+"""Document (data) -> PDF bytes, and the atomic writer for a case's two PDFs."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab import rl_config
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    ListFlowable,
+    ListItem,
+    Spacer,
+)
+from reportlab.platypus import PageBreak as RLPageBreak
+from reportlab.platypus import Paragraph as _Paragraph
+from reportlab.platypus import Table as RLTable
+
+from ldn_cds.core.assessment import Assessment
+from ldn_cds.core.models import Case
+from ldn_cds.core.readability import measure
+from ldn_cds.core.report_content import (
+    Banner,
+    Block,
+    Box,
+    Bullets,
+    Document,
+    Heading,
+    PageBreak,
+    Para,
+    PrintSettings,
+    Table,
+    WalletCard,
+    build_handout,
+    build_summary,
+    handout_body_text,
+)
+from ldn_cds.core.ruleset import RuleSet
+from ldn_cds.pdf.flowables import WalletCardFlowable
+from ldn_cds.pdf.fonts import register_fonts
+from ldn_cds.pdf.styles import GRID, HEADER_FILL, TONES, StyleSet, make_styles
+from ldn_cds.pdf.templates import make_doc
+
+SUMMARY_BASE = 8.5
+HANDOUT_BASE = 11.0
+LARGE_PRINT_BASE = 14.5
+
+
+class Paragraph(_Paragraph):  # type: ignore[misc]
+    """A Paragraph that remembers its line breaks for the last width it was wrapped to.
+
+    Tables and KeepTogether wrap the same paragraph two or three times at one width; the
+    line breaking depends on the width only, so the repeat calls are skipped.
+    """
+
+    _wrapped_at: float | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        if self._wrapped_at == availWidth and "blPara" in self.__dict__:
+            return self.width, self.height
+        width, height = super().wrap(availWidth, availHeight)
+        self._wrapped_at = availWidth
+        return width, height
+
+
+def markup(text: str) -> str:
+    """Plain text -> reportlab paragraph markup: escaped, line breaks kept."""
+    return escape(text).replace("\n", "<br/>")
+
+
+def _para(text: str, style_name: str, styles: StyleSet, label: str | None = None) -> Paragraph:
+    body = markup(text)
+    if label:
+        body = f"<b>{markup(label)}</b> {body}"
+    return Paragraph(body, styles.named(style_name))
+
+
+def _bullets(block: Bullets, styles: StyleSet) -> ListFlowable:
+    style = styles.named(block.style)
+    items = [ListItem(Paragraph(markup(item), style), leftIndent=style.fontSize * 1.3)
+             for item in block.items]
+    return ListFlowable(items, bulletType="bullet", start="•", leftIndent=style.fontSize * 1.3,
+                        bulletFontName=style.fontName, bulletFontSize=style.fontSize,
+                        spaceAfter=style.fontSize * 0.3)
+
+
+_CELL_PAD = 8.5
+
+
+def _cell(text: str, style: ParagraphStyle, width: float) -> Flowable | str:
+    """A table cell: a plain string when every line fits the column (fast, drawn as is),
+    else an escaped, wrapping Paragraph."""
+    lines = text.split("\n")
+    if all(stringWidth(line, style.fontName, style.fontSize) <= width - _CELL_PAD
+           for line in lines):
+        return text
+    return Paragraph(markup(text), style)
+
+
+def _table(block: Table, styles: StyleSet, width: float) -> RLTable:
+    cell, head = styles.cell, styles.cell_head
+    if block.style == "body":
+        cell = styles.body.clone("cell_body", spaceAfter=0)
+        head = styles.body.clone("cell_body_head", fontName=styles.h3.fontName, spaceAfter=0)
+    widths = [f * width for f in block.widths]
+    data: list[list[Flowable | str]] = [
+        [_cell(h, head, w) for h, w in zip(block.header, widths, strict=True)]]
+    data += [[_cell(v, cell, w) for v, w in zip(row, widths, strict=True)] for row in block.rows]
+    commands: list[tuple[object, ...]] = [
+        ("FONT", (0, 0), (-1, -1), cell.fontName, cell.fontSize, cell.leading),
+        ("FONT", (0, 0), (-1, 0), head.fontName, head.fontSize, head.leading),
+        ("GRID", (0, 0), (-1, -1), 0.5, GRID),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ]
+    if block.role == "dose":
+        commands.append(("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white,
+                                                               colors.HexColor("#f5f8fc")]))
+    if block.role == "trace":  # rules that fired or could not be evaluated stand out
+        for i, row in enumerate(block.rows, start=1):
+            tone = {"fired": "warning", "cannot": "unknown"}.get(row[1].split()[0])
+            if tone:
+                commands.append(("BACKGROUND", (0, i), (-1, i), TONES[tone][1]))
+    if block.role == "keyvalue":
+        commands.append(("BACKGROUND", (0, 1), (0, -1), colors.HexColor("#f4f4f4")))
+    heights = None
+    if block.role == "diary":
+        heights = [None] + [cell.fontSize * 2.2] * len(block.rows)
+    return RLTable(data, colWidths=widths, repeatRows=1,
+                   rowHeights=heights,
+                   splitInRow=0, style=commands, hAlign="LEFT", spaceBefore=2,
+                   spaceAfter=6)
+
+
+def _box(block: Box, styles: StyleSet, width: float) -> RLTable:
+    strong, light = TONES[block.tone]
+    title = f"{block.symbol}  {block.title}" if block.symbol else block.title
+    title_style = styles.box_title.clone("box_title_white", textColor=colors.white)
+    content: list[Flowable] = []
+    for inner in block.blocks:
+        if isinstance(inner, Bullets):
+            content.append(_bullets(inner, styles))
+        elif inner.text or inner.label:
+            content.append(_para(inner.text, inner.style, styles, inner.label))
+    thick = 1.6 if block.tone in ("stop", "critical") else 1.0
+    return RLTable(
+        [[Paragraph(markup(title), title_style)], [content]],
+        colWidths=[width], splitInRow=1, hAlign="LEFT", spaceBefore=3, spaceAfter=7,
+        style=[
+            ("BOX", (0, 0), (-1, -1), thick, strong),
+            ("BACKGROUND", (0, 0), (-1, 0), strong),
+            ("BACKGROUND", (0, 1), (-1, -1), light),
+            ("LEFTPADDING", (0, 0), (-1, -1), 6),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+            ("TOPPADDING", (0, 0), (-1, -1), 3.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ],
+    )
+
+
+def _banner(block: Banner, styles: StyleSet, width: float) -> RLTable:
+    strong, light = TONES[block.tone]
+    text: list[Flowable] = [Paragraph(markup(block.title), styles.banner_title.clone(
+        "banner_title_tone", textColor=strong))]
+    text += [Paragraph(markup(line), styles.banner_line) for line in block.lines]
+    symbol_w = 16 * mm
+    return RLTable(
+        [[Paragraph(markup(block.symbol), styles.symbol), text]],
+        colWidths=[symbol_w, width - symbol_w], hAlign="LEFT", spaceBefore=2, spaceAfter=8,
+        style=[
+            ("BACKGROUND", (0, 0), (0, 0), strong),
+            ("BACKGROUND", (1, 0), (1, 0), light),
+            ("BOX", (0, 0), (-1, -1), 1.5, strong),
+            ("VALIGN", (0, 0), (0, 0), "MIDDLE"),
+            ("ALIGN", (0, 0), (0, 0), "CENTER"),
+            ("VALIGN", (1, 0), (1, 0), "TOP"),
+            ("LEFTPADDING", (1, 0), (1, 0), 8),
+            ("TOPPADDING", (0, 0), (-1, -1), 6),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
+        ],
+    )
+
+
+def _flowables(blocks: tuple[Block, ...], styles: StyleSet, width: float,
+               card_scale: float) -> list[Flowable]:
+    out: list[Flowable] = []
+    heading_at = -1  # index in ``out`` of the last heading
+    for block in blocks:
+        if isinstance(block, Heading):
+            style = {1: styles.h1, 2: styles.h2}.get(block.level, styles.h3)
+            if block.level > 1:
+                out.append(CondPageBreak(style.fontSize * 5))
+            heading_at = len(out)
+            out.append(Paragraph(markup(block.text), style))
+        elif isinstance(block, Para):
+            if block.text or block.label:
+                out.append(_para(block.text, block.style, styles, block.label))
+        elif isinstance(block, Bullets):
+            out.append(_bullets(block, styles))
+        elif isinstance(block, Table):
+            table = _table(block, styles, width)
+            if block.role == "dose":
+                # the dose chart stays whole and with its heading and lead-in sentence
+                keep = out[heading_at:] if 0 <= len(out) - heading_at <= 3 else []
+                del out[len(out) - len(keep):]
+                out.append(KeepTogether([*keep, table]))
+            else:
+                out.append(table)
+        elif isinstance(block, Box):
+            out.append(_box(block, styles, width))
+        elif isinstance(block, Banner):
+            out.append(_banner(block, styles, width))
+        elif isinstance(block, WalletCard):
+            out.append(Spacer(1, 4 * mm))
+            out.append(KeepTogether([WalletCardFlowable(block, scale=card_scale)]))
+        elif isinstance(block, PageBreak):
+            out.append(RLPageBreak())
+    return out
+
+
+def render_document(document: Document, *, invariant: bool = False) -> bytes:
+    """Lay out one document and return the PDF bytes."""
+    register_fonts()
+    # Binary (not ASCII85) streams: smaller files, and the pure-Python ASCII85 encoder of
+    # the embedded font subset was a sixth of the render time.
+    rl_config.useA85 = 0
+    if document.kind == "handout":
+        base = LARGE_PRINT_BASE if document.large_print else HANDOUT_BASE
+    else:
+        base = SUMMARY_BASE
+    styles = make_styles(base)
+    buffer = io.BytesIO()
+    doc, canvas_maker = make_doc(buffer, document, styles, invariant=invariant)
+    story = _flowables(document.blocks, styles, doc.width,
+                       card_scale=1.15 if document.large_print else 1.0)
+    doc.build(story, canvasmaker=canvas_maker)
+    return buffer.getvalue()
+
+
+def render_summary(
+    case: Case,
+    assessment: Assessment,
+    ruleset: RuleSet,
+    settings: PrintSettings | None = None,
+    *,
+    invariant: bool = False,
+) -> bytes:
+    """The clinician summary PDF of one assessment."""
+    return render_document(build_summary(case, assessment, ruleset, settings),
+                           invariant=invariant)
+
+
+def render_handout(
+    case: Case,
+    assessment: Assessment,
+    ruleset: RuleSet,
+    settings: PrintSettings | None = None,
+    *,
+    invariant: bool = False,
+) -> bytes:
+    """The patient handout PDF; its reading level is recorded in the PDF keywords."""
+    document = build_handout(case, assessment, ruleset, settings)
+    level = measure(handout_body_text(document))
+    keywords = (*document.keywords,
+                f"reading level: Flesch-Kincaid grade {level.flesch_kincaid_grade:.1f}",
+                f"SMOG {level.smog:.1f} (heuristic syllable count)")
+    document = _with_keywords(document, keywords)
+    return render_document(document, invariant=invariant)
+
+
+def _with_keywords(document: Document, keywords: tuple[str, ...]) -> Document:
+    from dataclasses import replace
+
+    return replace(document, keywords=keywords)
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_stem(record_id: str | None, fallback: str) -> str:
+    """A file-name stem from the record id (or the fallback): letters, digits, ``. _ -``."""
+    for candidate in (record_id, fallback):
+        if candidate:
+            cleaned = _UNSAFE.sub("_", candidate).strip("._-")[:80].rstrip("._-")
+            if cleaned:
+                return cleaned
+    return "case"
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, then replaced)
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+    )
+    tmp = Path(handle.name)
+    try:
+        with handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_case_pdfs(
+    case: Case,
+    assessment: Assessment,
+    ruleset: RuleSet,
+    *,
+    out_dir: Path,
+    stem: str,
+    settings: PrintSettings | None = None,
+    invariant: bool = False,
+) -> list[Path]:
+    """Write ``<record_id or stem>-summary.pdf`` and ``-handout.pdf`` into ``out_dir``.
+
+    Both documents are rendered before anything is written; each file is written to a
+    temporary file in ``out_dir`` and renamed into place, so a failure never leaves a
+    half-written PDF under a final name.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = safe_stem(case.patient.record_id, stem)
+    rendered = [
+        (out_dir / f"{name}-summary.pdf",
+         render_summary(case, assessment, ruleset, settings, invariant=invariant)),
+        (out_dir / f"{name}-handout.pdf",
+         render_handout(case, assessment, ruleset, settings, invariant=invariant)),
+    ]
+    for path, data in rendered:
+        _write_atomic(path, data)
+    return [path for path, _ in rendered]

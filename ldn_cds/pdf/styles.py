@@ -1,0 +1,92 @@
+"""Paragraph styles and colours, built by small factory functions (one set per document)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.styles import ParagraphStyle
+
+from ldn_cds.pdf.fonts import BOLD, REGULAR
+
+# Colour of each tone: (strong, light background).  Colour is never the only signal: every
+# tone is printed with a symbol and words.
+TONES: dict[str, tuple[colors.Color, colors.Color]] = {
+    "ok": (colors.HexColor("#1b7a3a"), colors.HexColor("#e6f4ea")),
+    "caution": (colors.HexColor("#b26a00"), colors.HexColor("#fff4e0")),
+    "wait": (colors.HexColor("#1f5fa8"), colors.HexColor("#e6eefa")),
+    "stop": (colors.HexColor("#b3261e"), colors.HexColor("#fdeaea")),
+    "unknown": (colors.HexColor("#6a3fa0"), colors.HexColor("#f1eaf9")),
+    "critical": (colors.HexColor("#b3261e"), colors.HexColor("#fdeaea")),
+    "warning": (colors.HexColor("#b26a00"), colors.HexColor("#fff4e0")),
+    "info": (colors.HexColor("#1f5fa8"), colors.HexColor("#eef3fa")),
+    "neutral": (colors.HexColor("#444444"), colors.HexColor("#f4f4f4")),
+}
+GRID = colors.HexColor("#9a9a9a")
+HEADER_FILL = colors.HexColor("#e8e8e8")
+MUTED = colors.HexColor("#555555")
+
+
+@dataclass(frozen=True, slots=True)
+class StyleSet:
+    body: ParagraphStyle
+    small: ParagraphStyle
+    lead: ParagraphStyle
+    muted: ParagraphStyle
+    cell: ParagraphStyle
+    cell_head: ParagraphStyle
+    h1: ParagraphStyle
+    h2: ParagraphStyle
+    h3: ParagraphStyle
+    banner_title: ParagraphStyle
+    banner_line: ParagraphStyle
+    symbol: ParagraphStyle
+    box_title: ParagraphStyle
+    header_size: float
+    footer_size: float
+
+    def named(self, name: str) -> ParagraphStyle:
+        style: ParagraphStyle = getattr(self, name)
+        return style
+
+
+def _style(name: str, size: float, *, bold: bool = False, leading: float = 1.25,
+           space_before: float = 0, space_after: float = 0,
+           color: colors.Color = colors.black) -> ParagraphStyle:
+    return ParagraphStyle(
+        name,
+        fontName=BOLD if bold else REGULAR,
+        fontSize=size,
+        leading=round(size * leading, 2),
+        spaceBefore=space_before,
+        spaceAfter=space_after,
+        textColor=color,
+        alignment=TA_LEFT,
+        splitLongWords=1,
+        wordWrap=None,
+    )
+
+
+def make_styles(base: float) -> StyleSet:
+    """Styles scaled from the body size ``base`` (9 pt summary, 11 pt handout, 14 pt large)."""
+    small = max(base - 1.5, 7.5) if base < 12 else base
+    return StyleSet(
+        body=_style("body", base, space_after=base * 0.3),
+        small=_style("small", small, leading=1.2, space_after=small * 0.2),
+        lead=_style("lead", base + 1, space_after=base * 0.4),
+        muted=_style("muted", small, color=MUTED, space_after=small * 0.25),
+        cell=_style("cell", small, leading=1.2),
+        cell_head=_style("cell_head", small, bold=True, leading=1.2),
+        h1=_style("h1", base + 6, bold=True, space_after=base * 0.5, leading=1.2),
+        h2=_style("h2", base + 3, bold=True, space_before=base * 0.9, space_after=base * 0.35,
+                  leading=1.2),
+        h3=_style("h3", base + 1, bold=True, space_before=base * 0.6, space_after=base * 0.25),
+        banner_title=_style("banner_title", base + 5, bold=True, leading=1.2,
+                            space_after=base * 0.25),
+        banner_line=_style("banner_line", base + 0.5, leading=1.3),
+        symbol=_style("symbol", base + 14, leading=1.1, color=colors.white),
+        box_title=_style("box_title", base + 0.5, bold=True, leading=1.25),
+        header_size=8.5 if base < 12 else 10,
+        footer_size=7.5 if base < 12 else 9,
+    )

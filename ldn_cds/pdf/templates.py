@@ -1,0 +1,142 @@
+"""Page templates: frames plus onPage header and footer callbacks, and "Page X of Y".
+
+The header (clinic, prescriber, patient) and the footer text are drawn by the template's
+``onPage`` callback.  The page total is only known at the end, so :class:`NumberedCanvas`
+keeps each page's state and draws "Page X of Y" when the document is saved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+
+from ldn_cds.core.report_content import Document
+from ldn_cds.pdf.fonts import BOLD, REGULAR
+from ldn_cds.pdf.styles import GRID, MUTED, StyleSet
+
+PAGE_SIZES = {"letter": LETTER, "a4": A4}
+SIDE = 16 * mm
+TOP = 22 * mm
+BOTTOM = 15 * mm
+
+
+def fit(text: str, font: str, size: float, width: float) -> str:
+    """``text`` shortened with an ellipsis so that it fits ``width`` points on one line."""
+    flat = " ".join(text.split())
+    if stringWidth(flat, font, size) <= width:
+        return flat
+    lo, hi = 0, len(flat)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if stringWidth(flat[:mid] + "…", font, size) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return flat[:lo].rstrip() + "…"
+
+
+class NumberedCanvas(Canvas):  # type: ignore[misc]
+    """A canvas that defers pages so that the footer can say "Page X of Y"."""
+
+    footer_size: float = 7.5
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # noqa: N802 (reportlab API)
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self._draw_page_number(total)
+            super().showPage()
+        super().save()
+
+    def _draw_page_number(self, total: int) -> None:
+        width, _ = self._pagesize
+        self.saveState()
+        self.setFont(REGULAR, self.footer_size)
+        self.setFillColor(MUTED)
+        self.drawRightString(width - SIDE, BOTTOM - 9 * mm,
+                             f"Page {self._pageNumber} of {total}")
+        self.restoreState()
+
+
+def _canvas_maker(footer_size: float) -> type[NumberedCanvas]:
+    return type("DocCanvas", (NumberedCanvas,), {"footer_size": footer_size})
+
+
+def _draw_header_footer(canvas: Canvas, document: Document, styles: StyleSet) -> None:
+    width, height = canvas._pagesize
+    inner = width - 2 * SIDE
+    size = styles.header_size
+    header = document.header
+    canvas.saveState()
+    y = height - 10 * mm
+    right = header.right_line
+    right_w = min(stringWidth(right, REGULAR, size), inner * 0.45) if right else 0
+    canvas.setFont(BOLD, size + 1.5)
+    canvas.drawString(SIDE, y, fit(header.clinic_lines[0], BOLD, size + 1.5,
+                                   inner - right_w - 6 * mm))
+    if right:
+        canvas.setFont(REGULAR, size)
+        canvas.drawRightString(width - SIDE, y, fit(right, REGULAR, size, right_w))
+    y -= size * 1.35
+    canvas.setFont(REGULAR, size)
+    for line in header.clinic_lines[1:2]:
+        canvas.drawString(SIDE, y, fit(line, REGULAR, size, inner))
+        y -= size * 1.35
+    canvas.setFont(BOLD, size)
+    canvas.drawString(SIDE, y, fit(header.patient_line, BOLD, size, inner))
+    canvas.setStrokeColor(GRID)
+    canvas.setLineWidth(0.6)
+    canvas.line(SIDE, y - 2.2 * mm, width - SIDE, y - 2.2 * mm)
+    # footer (the page number is drawn by NumberedCanvas)
+    fsize = styles.footer_size
+    fy = BOTTOM - 9 * mm
+    canvas.line(SIDE, fy + fsize * 1.4, width - SIDE, fy + fsize * 1.4)
+    canvas.setFont(REGULAR, fsize)
+    canvas.setFillColor(MUTED)
+    page_w = stringWidth("Page 000 of 000", REGULAR, fsize) + 4 * mm
+    canvas.drawString(SIDE, fy, fit(document.footer.text, REGULAR, fsize, inner - page_w))
+    canvas.restoreState()
+
+
+def make_doc(
+    buffer: Any, document: Document, styles: StyleSet, *, invariant: bool
+) -> tuple[BaseDocTemplate, type[NumberedCanvas]]:
+    """A document template with one page template (frame + header/footer callback)."""
+    pagesize = PAGE_SIZES[document.paper]
+    top = TOP + (styles.header_size * 1.35 if len(document.header.clinic_lines) > 1 else 0)
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=pagesize,
+        leftMargin=SIDE,
+        rightMargin=SIDE,
+        topMargin=top,
+        bottomMargin=BOTTOM,
+        title=document.title,
+        author=document.author,
+        subject=document.subject,
+        keywords=list(document.keywords),
+        creator=f"ldn-cds (reportlab), {document.kind}",
+        invariant=1 if invariant else 0,
+        initialFontName=REGULAR,
+    )
+    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+
+    def on_page(canvas: Canvas, _doc: BaseDocTemplate) -> None:
+        _draw_header_footer(canvas, document, styles)
+
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
+    return doc, _canvas_maker(styles.footer_size)
