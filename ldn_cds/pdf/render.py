@@ -221,6 +221,8 @@ def _flowables(blocks: tuple[Block, ...], styles: StyleSet, width: float,
             else:
                 out.append(table)
         elif isinstance(block, Box):
+            # never leave a box's title band alone at the foot of a page
+            out.append(CondPageBreak(28 * mm))
             out.append(_box(block, styles, width))
         elif isinstance(block, Banner):
             out.append(_banner(block, styles, width))
