@@ -1,0 +1,609 @@
+"""The main window: composition and wiring only (intake form | live assessment)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QWidget,
+)
+
+from ldn_cds.gui.settings import (
+    ClinicSettings,
+    add_recent_file,
+    load_settings,
+    recent_files,
+    save_settings,
+)
+
+if TYPE_CHECKING:
+    from ldn_cds.core.assessment import Assessment
+    from ldn_cds.core.ruleset import RuleSet
+    from ldn_cds.gui.controller import AssessmentController
+    from ldn_cds.gui.widgets.dose_plan_view import DosePlanView
+    from ldn_cds.gui.widgets.findings_view import AssessmentPanel
+    from ldn_cds.gui.widgets.intake_form import IntakeForm
+    from ldn_cds.gui.widgets.notes_view import NotesView
+    from ldn_cds.gui.widgets.trace_view import TraceView
+
+DRAFT_INTERVAL_MS = 5000
+DRAFT_NAME = "recovery-draft.json"
+CASE_FILTER = "LDN case files (*.json);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    """Intake form on the left, live assessment on the right."""
+
+    def __init__(
+        self,
+        *,
+        ruleset: RuleSet | None = None,
+        settings: QSettings,
+        draft_dir: Path,
+        today: Callable[[], date] = date.today,
+        parent: QWidget | None = None,
+    ) -> None:
+        """The window frame paints at once; :meth:`load` builds the form and the views.
+
+        With ``ruleset`` given, everything is built now (tests, scripts).  ``run()`` passes
+        none, shows the frame, then loads the clinical core and the rule set.
+        """
+        super().__init__(parent)
+        self.store = settings
+        self.clinic: ClinicSettings = load_settings(settings)
+        self.draft_path = draft_dir / DRAFT_NAME
+        self._today = today
+        self.ready = False
+        self.setWindowTitle("ldn-cds")
+        self.setObjectName("ldnCdsMainWindow")
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.loading = QLabel("Loading the rule set…")
+        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.splitter.addWidget(self.loading)
+        self.setCentralWidget(self.splitter)
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self.ruleset_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.ruleset_label)
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setInterval(DRAFT_INTERVAL_MS)
+        self._draft_timer.timeout.connect(self.write_draft)
+        self._restore_geometry()
+        for action in self._content_actions:
+            action.setEnabled(False)
+        if ruleset is not None:
+            self.load(ruleset)
+
+    def load(self, ruleset: RuleSet | None = None) -> None:
+        """Import the clinical core, load the rule set and build the form and the views."""
+        from ldn_cds.gui.controller import AssessmentController
+        from ldn_cds.gui.widgets.dose_plan_view import DosePlanView
+        from ldn_cds.gui.widgets.findings_view import AssessmentPanel
+        from ldn_cds.gui.widgets.intake_form import IntakeForm
+        from ldn_cds.gui.widgets.notes_view import NotesView
+        from ldn_cds.gui.widgets.trace_view import TraceView
+
+        if ruleset is None:
+            from ldn_cds.resources import default_ruleset
+
+            ruleset = default_ruleset()
+        self.ruleset = ruleset
+        self.controller: AssessmentController = AssessmentController(
+            ruleset=ruleset, today=self._today, parent=self)
+        self.form: IntakeForm = IntakeForm(ruleset=ruleset)
+        self.panel: AssessmentPanel = AssessmentPanel()
+        self.plan_view: DosePlanView = DosePlanView(ruleset=ruleset)
+        self.notes_view: NotesView = NotesView()
+        self.trace_view: TraceView = TraceView(ruleset=ruleset)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Assessment views")
+        self.tabs.addTab(self.panel, "&Assessment")
+        self.tabs.addTab(self.plan_view, "&Dose plan")
+        self.tabs.addTab(self.notes_view, "&Notes")
+        self.tabs.addTab(self.trace_view, "&Why?")
+        sizes = self.splitter.sizes()
+        self.loading.hide()
+        self.loading.setParent(None)  # out of the splitter now, so the sizes below apply
+        self.loading.deleteLater()
+        self.splitter.addWidget(self.form)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(0, 31)
+        self.splitter.setStretchFactor(1, 33)
+        split = self.store.value("window/splitter")
+        if split is None or not self.splitter.restoreState(split):
+            total = max(sum(sizes), self.width())
+            self.splitter.setSizes([total * 31 // 64, total * 33 // 64])
+        self.ruleset_label.setText(f"Rule set {ruleset.version} · sha256 {ruleset.sha256[:12]}")
+        self.ruleset_label.setToolTip(ruleset.sha256)
+        self._wire()
+        for action in self._content_actions:
+            action.setEnabled(True)
+        self._draft_timer.start()
+        self.ready = True
+
+    # -- construction --------------------------------------------------------------------------
+
+    def _action(self, text: str, slot: Callable[[], Any], shortcut: Any = None,
+                tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        std = QKeySequence.StandardKey
+        self.act_new = self._action("&New case", self.on_new, std.New, "Start a new case")
+        self.act_open = self._action("&Open…", self.on_open, std.Open, "Open a case file")
+        self.act_save = self._action("&Save", self.on_save, std.Save, "Save the case")
+        self.act_save_as = self._action("Save &as…", self.on_save_as, "Ctrl+Shift+S",
+                                        "Save the case under a new name")
+        self.act_print = self._action("&Preview and print…", self.on_preview, std.Print,
+                                      "Preview the handout and summary and print them")
+        self.act_pdfs = self._action("Save P&DFs…", self.on_save_pdfs, "Ctrl+E",
+                                     "Write the handout and summary PDFs to a folder")
+        self.act_settings = self._action("Se&ttings…", self.on_settings, "Ctrl+,",
+                                         "Clinic header, prescriber, paper, defaults")
+        self.act_quit = self._action("&Quit", self.close, std.Quit)
+        self.act_about = self._action("&About ldn-cds", self.on_about)
+        self.act_rules = self._action("&Rule set…", self.on_rules, None,
+                                      "Browse every rule with its sources")
+        self.act_keys = self._action("&Keyboard shortcuts", self.on_shortcuts, "F1")
+        self.act_form = self._action("Go to the &form", self.on_focus_form, "Ctrl+L")
+        tab_actions = [self._action(f"Tab {i + 1}", self._tab_selector(i), f"Ctrl+{i + 1}")
+                       for i in range(4)]
+        self._content_actions = [
+            self.act_new, self.act_open, self.act_save, self.act_save_as, self.act_print,
+            self.act_pdfs, self.act_settings, self.act_about, self.act_rules, self.act_form,
+            *tab_actions,
+        ]
+
+    def _tab_selector(self, index: int) -> Callable[[], None]:
+        def select() -> None:
+            self.tabs.setCurrentIndex(index)
+
+        return select
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        for action in (self.act_new, self.act_open):
+            file_menu.addAction(action)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self._rebuild_recent()
+        file_menu.addSeparator()
+        for action in (self.act_save, self.act_save_as):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        for action in (self.act_print, self.act_pdfs):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_settings)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_quit)
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.act_form)
+        help_menu = bar.addMenu("&Help")
+        for action in (self.act_keys, self.act_rules, self.act_about):
+            help_menu.addAction(action)
+
+    def _build_toolbar(self) -> None:
+        tools = self.addToolBar("Main")
+        tools.setObjectName("mainToolBar")
+        tools.setMovable(False)
+        for action in (self.act_new, self.act_open, self.act_save):
+            tools.addAction(action)
+        tools.addSeparator()
+        tools.addAction(self.act_print)
+        tools.addAction(self.act_pdfs)
+
+    def _wire(self) -> None:
+        c = self.controller
+        self.form.intakeChanged.connect(c.set_intake)
+        self.plan_view.planChanged.connect(c.set_plan)
+        c.caseLoaded.connect(self._on_controller_case_loaded)
+        c.assessmentChanged.connect(self._on_controller_assessment_changed)
+        c.problemsChanged.connect(self._on_controller_problems_changed)
+        c.dosingFailed.connect(self._on_controller_dosing_failed)
+        c.dirtyChanged.connect(self._on_controller_dirty_changed)
+        c.pathChanged.connect(self._on_controller_path_changed)
+        self.panel.fieldRequested.connect(self.focus_input)
+        self.panel.overrideRequested.connect(self.on_override)
+        self.panel.overrideCleared.connect(self._on_panel_override_cleared)
+        self.notes_view.copied.connect(self._on_notes_copied)
+
+    # -- controller -> views -------------------------------------------------------------------
+
+    @Slot(dict)
+    def _on_controller_case_loaded(self, data: dict) -> None:  # type: ignore[type-arg]
+        self.form.set_data(data)
+        self.plan_view.set_plan(data.get("plan"))
+
+    @Slot(object)
+    def _on_controller_assessment_changed(self, result: Assessment) -> None:
+        self.panel.show_assessment(result)
+        self.plan_view.show_assessment(result)
+        self.notes_view.show_assessment(result)
+        self.trace_view.show_assessment(result)
+        self._update_title()
+
+    @Slot(list)
+    def _on_controller_problems_changed(self, problems: list) -> None:  # type: ignore[type-arg]
+        self.form.show_problems(problems)
+        self.plan_view.show_problems(problems)
+        if problems:
+            self.panel.show_invalid(len(problems))
+
+    @Slot(str)
+    def _on_controller_dosing_failed(self, message: str) -> None:
+        self.plan_view.show_dosing_error(message)
+        if message:
+            self.panel.show_dosing_error(message)
+
+    @Slot(bool)
+    def _on_controller_dirty_changed(self, dirty: bool) -> None:
+        self.setWindowModified(dirty)
+        if not dirty:
+            self.remove_draft()
+
+    @Slot(object)
+    def _on_controller_path_changed(self, _path: Any) -> None:
+        self._update_title()
+
+    def _update_title(self) -> None:
+        case = self.controller.case
+        path = self.controller.path
+        name = (case.patient.name if case is not None else None) or "New case"
+        where = f" ({path.name})" if path else ""
+        self.setWindowTitle(f"{name}{where}[*] — ldn-cds")
+
+    @Slot(str)
+    def _on_notes_copied(self, message: str) -> None:
+        self.statusBar().showMessage(message, 4000)
+
+    # -- navigation ----------------------------------------------------------------------------
+
+    @Slot(str)
+    def focus_input(self, name: str) -> None:
+        if not self.form.focus_field(name):
+            self.statusBar().showMessage(f"No field for {name}", 4000)
+
+    def on_focus_form(self) -> None:
+        self.form.focus_field("patient.name")
+
+    # -- overrides -----------------------------------------------------------------------------
+
+    @Slot(str)
+    def on_override(self, rule_id: str) -> None:
+        result = self.controller.assessment
+        if result is None:
+            return
+        finding = next((f for f in result.findings if f.rule_id == rule_id), None)
+        if finding is None:
+            return
+        from ldn_cds.gui.widgets.dialogs import OverrideDialog
+
+        dialog = OverrideDialog(finding, by=self.clinic.prescriber, on=self.controller.today(),
+                                parent=self)
+        if dialog.exec() == OverrideDialog.DialogCode.Accepted:
+            self.controller.set_override(dialog.override())
+
+    @Slot(str)
+    def _on_panel_override_cleared(self, rule_id: str) -> None:
+        self.controller.clear_override(rule_id)
+
+    # -- case files ----------------------------------------------------------------------------
+
+    def after_show(self, path: Path | None = None) -> None:
+        """Start-up after the first paint: offer the recovery draft, open the given case."""
+        if self.offer_draft():
+            return
+        if path is not None:
+            self.open_path(Path(path), quiet_new=True)
+        else:
+            self.controller.new_case(self.clinic.plan_defaults())
+
+    def maybe_save(self) -> bool:
+        """Ask before losing unsaved changes; True when it is safe to continue."""
+        if not self.controller.dirty:
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes",
+            "This case has changes that are not saved. Save them first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.on_save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def on_new(self) -> None:
+        if self.maybe_save():
+            self.controller.new_case(self.clinic.plan_defaults())
+            self.form.focus_field("patient.name")
+
+    def on_open(self) -> None:
+        if not self.maybe_save():
+            return
+        start = str(self.controller.path.parent) if self.controller.path else ""
+        name, _ = QFileDialog.getOpenFileName(self, "Open case", start, CASE_FILTER)
+        if name:
+            self.open_path(Path(name))
+
+    def open_path(self, path: Path, *, quiet_new: bool = False) -> bool:
+        """Open a case file; an invalid or newer file changes nothing and says why."""
+        from ldn_cds.gui.controller import CaseFileError
+
+        try:
+            self.controller.open_file(path)
+        except CaseFileError as exc:
+            details = "\n".join(exc.problems[:20])
+            box = QMessageBox(QMessageBox.Icon.Warning, "Cannot open case", exc.headline,
+                              QMessageBox.StandardButton.Ok, self)
+            box.setInformativeText("Nothing was changed. " + (exc.problems[0] if len(
+                exc.problems) == 1 else f"{len(exc.problems)} problems; see details."))
+            box.setDetailedText(details)
+            box.exec()
+            if quiet_new and self.controller.case is None and not self.controller.dirty:
+                self.controller.new_case(self.clinic.plan_defaults())
+            return False
+        self._remember(path)
+        self.statusBar().showMessage(f"Opened {path}", 4000)
+        return True
+
+    def on_save(self) -> bool:
+        path = self.controller.path
+        if path is None:
+            return self.on_save_as()
+        return self.save_to(path)
+
+    def on_save_as(self) -> bool:
+        case = self.controller.case
+        suggested = self.controller.path or Path(
+            (case.patient.record_id if case and case.patient.record_id else "case") + ".json")
+        name, _ = QFileDialog.getSaveFileName(self, "Save case", str(suggested), CASE_FILTER)
+        if not name:
+            return False
+        path = Path(name)
+        if path.suffix == "":
+            path = path.with_suffix(".json")
+        return self.save_to(path)
+
+    def save_to(self, path: Path) -> bool:
+        self.flush_edits()
+        try:
+            self.controller.save(path)
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self, "Cannot save", f"The case was not saved: {exc}")
+            return False
+        self._remember(path)
+        self.statusBar().showMessage(f"Saved {path}", 4000)
+        return True
+
+    def flush_edits(self) -> None:
+        """Send any pending (debounced) edits to the controller now."""
+        self.form.flush()
+        self.plan_view.flush()
+
+    def _remember(self, path: Path) -> None:
+        add_recent_file(self.store, str(path))
+        self._rebuild_recent()
+
+    def _rebuild_recent(self) -> None:
+        self.recent_menu.clear()
+        items = recent_files(self.store)
+        for item in items:
+            action = self.recent_menu.addAction(item)
+            action.triggered.connect(lambda _=False, p=item: self._open_recent(p))
+        self.recent_menu.setEnabled(bool(items))
+
+    def _open_recent(self, path: str) -> None:
+        if self.maybe_save():
+            self.open_path(Path(path))
+
+    # -- recovery draft ------------------------------------------------------------------------
+
+    def write_draft(self) -> None:
+        """Autosave the case as entered (even if not yet valid) while it has unsaved changes."""
+        if not self.controller.dirty:
+            return
+        payload = {
+            "saved_at": datetime.now().isoformat(timespec="seconds"),
+            "path": str(self.controller.path) if self.controller.path else None,
+            "case": self.controller.data(),
+        }
+        try:
+            self.draft_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.draft_path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8")
+            tmp.replace(self.draft_path)
+        except OSError as exc:
+            self.statusBar().showMessage(f"Recovery draft not written: {exc}", 6000)
+
+    def remove_draft(self) -> None:
+        with contextlib.suppress(OSError):
+            self.draft_path.unlink(missing_ok=True)
+
+    def offer_draft(self) -> bool:
+        """If a recovery draft exists, offer to restore it; True when restored."""
+        if not self.draft_path.is_file():
+            return False
+        try:
+            payload = json.loads(self.draft_path.read_text(encoding="utf-8"))
+            data = payload["case"]
+            if not isinstance(data, dict):
+                raise ValueError("not a case")
+        except (OSError, ValueError, KeyError, TypeError):
+            self.remove_draft()
+            return False
+        answer = QMessageBox.question(
+            self, "Restore unsaved case?",
+            f"ldn-cds closed with unsaved changes (draft from {payload.get('saved_at', '?')}). "
+            "Restore them?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            self.remove_draft()
+            return False
+        path = payload.get("path")
+        self.controller.load_data(data, path=Path(path) if path else None, dirty=True)
+        return True
+
+    # -- PDFs and printing ---------------------------------------------------------------------
+
+    def _documents(self, *, handout: bool = True, summary: bool = True) -> list[Any] | None:
+        self.flush_edits()
+        case, result = self.controller.case, self.controller.assessment
+        if case is None or result is None or self.controller.dosing_error:
+            QMessageBox.information(
+                self, "Nothing to print",
+                "Correct the fields marked ⚠ first: the documents are printed from a valid "
+                "assessment.")
+            return None
+        from ldn_cds.gui.printing import render_documents
+
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            return render_documents(case, result, self.ruleset, self.clinic,
+                                    handout=handout, summary=summary)
+        finally:
+            QApplication.restoreOverrideCursor()
+
+    def preview_dialog(self) -> Any:
+        """The preview dialog on the current case (None when nothing can be printed)."""
+        documents = self._documents()
+        if documents is None:
+            return None
+        from ldn_cds.gui.widgets.dialogs import PreviewDialog
+
+        return PreviewDialog(documents, on_save=self.on_save_pdfs, parent=self)
+
+    def on_preview(self) -> None:
+        dialog = self.preview_dialog()
+        if dialog is not None:
+            dialog.exec()
+
+    def on_save_pdfs(self) -> None:
+        start = str(self.controller.path.parent) if self.controller.path else ""
+        folder = QFileDialog.getExistingDirectory(self, "Save PDFs into folder", start)
+        if folder:
+            self.save_pdfs(Path(folder))
+
+    def save_pdfs(self, folder: Path) -> list[Path]:
+        self.flush_edits()
+        case, result = self.controller.case, self.controller.assessment
+        if case is None or result is None or self.controller.dosing_error:
+            QMessageBox.information(self, "Nothing to save",
+                                    "Correct the fields marked ⚠ first.")
+            return []
+        from ldn_cds.gui.printing import print_settings
+        from ldn_cds.pdf import write_case_pdfs
+
+        stem = self.controller.path.stem if self.controller.path else "case"
+        try:
+            paths: list[Path] = write_case_pdfs(case, result, self.ruleset, out_dir=folder,
+                                                stem=stem, settings=print_settings(self.clinic))
+        except OSError as exc:
+            QMessageBox.warning(self, "Cannot save PDFs", str(exc))
+            return []
+        self.statusBar().showMessage("Saved " + ", ".join(p.name for p in paths), 6000)
+        return paths
+
+    # -- settings and help ---------------------------------------------------------------------
+
+    def on_settings(self) -> None:
+        from ldn_cds.gui.widgets.dialogs import SettingsDialog
+
+        dialog = SettingsDialog(self.clinic, ruleset=self.ruleset, parent=self)
+        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
+            self.apply_settings(dialog.settings())
+
+    def apply_settings(self, clinic: ClinicSettings) -> None:
+        self.clinic = clinic
+        save_settings(self.store, clinic)
+
+    def on_about(self) -> None:
+        from ldn_cds.gui.widgets.dialogs import AboutDialog
+
+        AboutDialog(ruleset=self.ruleset, parent=self).exec()
+
+    def on_rules(self) -> None:
+        from ldn_cds.gui.widgets.dialogs import RuleSetBrowser
+
+        RuleSetBrowser(ruleset=self.ruleset, parent=self).exec()
+
+    def on_shortcuts(self) -> None:
+        from ldn_cds.gui.widgets.dialogs import ShortcutsDialog
+
+        ShortcutsDialog(self).exec()
+
+    # -- window state --------------------------------------------------------------------------
+
+    def _restore_geometry(self) -> None:
+        geometry = self.store.value("window/geometry")
+        if geometry is not None and self.restoreGeometry(geometry):
+            state = self.store.value("window/state")
+            if state is not None:
+                self.restoreState(state)
+            return
+        screen = QGuiApplication.primaryScreen()
+        available = screen.availableGeometry() if screen else None
+        width, height = 1280, 860
+        if available is not None:
+            width = min(width, available.width())
+            height = min(height, available.height())
+        self.resize(width, height)
+
+    def save_geometry(self) -> None:
+        self.store.setValue("window/geometry", self.saveGeometry())
+        self.store.setValue("window/state", self.saveState())
+        if self.ready:
+            self.store.setValue("window/splitter", self.splitter.saveState())
+        self.store.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        if not self.ready:
+            event.accept()
+            return
+        self.flush_edits()
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.save_geometry()
+        self._draft_timer.stop()
+        self.remove_draft()
+        event.accept()
+
+
+def warm_pdf_import() -> threading.Thread:
+    """Import the PDF layer (reportlab) in the background once the window is up."""
+    def target() -> None:
+        with contextlib.suppress(ImportError):
+            import ldn_cds.pdf  # noqa: F401
+
+    thread = threading.Thread(target=target, name="warm-pdf-import", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,235 @@
+"""Printing the reportlab PDFs through Qt: shared by the window and ``ldn-cds print``.
+
+The PDFs are rendered by :mod:`ldn_cds.pdf` (imported lazily: reportlab is heavy), each page is
+rasterised with QtPdf and painted onto a QPrinter page of the same paper size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QSize, QSizeF
+from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
+
+from ldn_cds.core.assessment import Assessment
+from ldn_cds.core.models import Case
+from ldn_cds.core.ruleset import RuleSet
+from ldn_cds.gui.settings import ClinicSettings
+
+PRINT_DPI = 300
+"""Raster resolution of printed pages (sharp text, bounded memory)."""
+
+
+@dataclass(frozen=True)
+class PdfDocument:
+    """One rendered PDF: ``kind`` is ``handout`` or ``summary``."""
+
+    kind: str
+    title: str
+    data: bytes
+
+
+def print_settings(settings: ClinicSettings | None) -> Any:
+    """The PDF layer's PrintSettings from the clinic settings (None: defaults)."""
+    if settings is None:
+        return None
+    from ldn_cds.pdf import PrintSettings
+
+    return PrintSettings(
+        clinic_name=settings.clinic_name, clinic_address=settings.clinic_address,
+        clinic_phone=settings.clinic_phone, prescriber=settings.prescriber,
+        paper="a4" if settings.paper == "a4" else "letter", large_print=settings.large_print,
+    )
+
+
+def render_documents(
+    case: Case,
+    assessment: Assessment,
+    ruleset: RuleSet,
+    settings: ClinicSettings | None = None,
+    *,
+    handout: bool = True,
+    summary: bool = True,
+) -> list[PdfDocument]:
+    """Render the chosen PDFs (handout first: it is what the patient takes home)."""
+    from ldn_cds.pdf import render_handout, render_summary
+
+    options = print_settings(settings)
+    who = case.patient.name or case.patient.record_id or "patient"
+    out = []
+    if handout:
+        out.append(PdfDocument("handout", f"LDN handout - {who}",
+                               render_handout(case, assessment, ruleset, options)))
+    if summary:
+        out.append(PdfDocument("summary", f"LDN clinician summary - {who}",
+                               render_summary(case, assessment, ruleset, options)))
+    return out
+
+
+class LoadedPdf:
+    """A QPdfDocument over bytes (keeps the buffer alive as long as the document)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._bytes = QByteArray(data)
+        self._buffer = QBuffer()
+        self._buffer.setData(self._bytes)
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.document = QPdfDocument()
+        self.document.load(self._buffer)
+        if self.document.status() != QPdfDocument.Status.Ready:
+            raise ValueError(f"the PDF could not be read ({self.document.error().name})")
+
+    def page_count(self) -> int:
+        return int(self.document.pageCount())
+
+    def page_points(self, page: int) -> QSizeF:
+        return self.document.pagePointSize(page)
+
+    def render(self, page: int, dpi: int) -> QImage:
+        points = self.page_points(page)
+        size = QSize(round(points.width() * dpi / 72), round(points.height() * dpi / 72))
+        image = self.document.render(page, size)
+        # PDF pages have no background: paint them on white (printers and previews expect it).
+        out = QImage(image.size(), QImage.Format.Format_RGB32)
+        out.fill(0xFFFFFF)
+        painter = QPainter(out)
+        painter.drawImage(0, 0, image)
+        painter.end()
+        return out
+
+
+def page_count(data: bytes) -> int:
+    return LoadedPdf(data).page_count()
+
+
+def _page_layout(points: QSizeF) -> QPageLayout:
+    size = QPageSize(points, QPageSize.Unit.Point)
+    orientation = (QPageLayout.Orientation.Landscape if points.width() > points.height()
+                   else QPageLayout.Orientation.Portrait)
+    return QPageLayout(size, orientation, QMarginsF(0, 0, 0, 0))
+
+
+def paint_documents(printer: QPrinter, documents: Sequence[PdfDocument]) -> int:
+    """Paint every page of every document onto ``printer``; return the pages printed.
+
+    The caller keeps ``printer`` referenced while this runs (PySide6 would otherwise free it).
+    """
+    loaded = [LoadedPdf(doc.data) for doc in documents]
+    pages = [(pdf, n) for pdf in loaded for n in range(pdf.page_count())]
+    if not pages:
+        return 0
+    printer.setFullPage(True)
+    printer.setPageLayout(_page_layout(pages[0][0].page_points(pages[0][1])))
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise OSError("the printer could not be opened")
+    try:
+        for i, (pdf, n) in enumerate(pages):
+            if i:
+                printer.setPageLayout(_page_layout(pdf.page_points(n)))
+                if not printer.newPage():
+                    raise OSError("the printer refused a new page")
+            target = printer.pageLayout().fullRectPixels(printer.resolution())
+            dpi = min(PRINT_DPI, printer.resolution())
+            painter.drawImage(target, pdf.render(n, dpi))
+    finally:
+        painter.end()
+    return len(pages)
+
+
+def make_printer(
+    *, printer_name: str | None = None, output_file: Path | None = None, copies: int = 1,
+    title: str = "ldn-cds",
+) -> QPrinter:
+    """A high-resolution QPrinter for a named printer, the default one, or a PDF file."""
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    if output_file is not None:
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(output_file))
+    elif printer_name:
+        printer.setPrinterName(printer_name)
+    printer.setCopyCount(max(1, copies))
+    printer.setDocName(title)
+    printer.setFullPage(True)
+    return printer
+
+
+def available_printers() -> list[str]:
+    return [str(name) for name in QPrinterInfo.availablePrinterNames()]
+
+
+def default_printer() -> str:
+    return str(QPrinterInfo.defaultPrinterName())
+
+
+# -- the ``ldn-cds print`` command ------------------------------------------------------------
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"ldn-cds print: {message}\n")
+    return 1
+
+
+def _ensure_app() -> Any:
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") \
+                and sys.platform.startswith("linux"):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = QApplication([sys.argv[0] if sys.argv else "ldn-cds"])
+    return app
+
+
+def print_case_cli(args: argparse.Namespace, ruleset: RuleSet) -> int:
+    """``ldn-cds print CASE.json``: assess, render and print without a window."""
+    from ldn_cds.cli import assess_file
+
+    _app = _ensure_app()
+    copies = int(getattr(args, "copies", 1) or 1)
+    if copies < 1 or copies > 99:
+        return _fail(f"--copies must be between 1 and 99 (got {copies})")
+    names = available_printers()
+    wanted = getattr(args, "printer", None)
+    if wanted:
+        if wanted not in names:
+            listed = ", ".join(names) if names else "none"
+            return _fail(f"no printer named {wanted!r}; available printers: {listed}")
+    else:
+        wanted = default_printer()
+        if not wanted:
+            listed = ", ".join(names) if names else "none"
+            return _fail(f"no default printer is set; use --printer NAME (available: {listed})")
+    path = Path(args.case)
+    case, result, problems = assess_file(path, ruleset, getattr(args, "date", None))
+    if result is None:
+        for line in problems:
+            sys.stderr.write(line + "\n")
+        return 1
+    from PySide6.QtCore import QSettings
+
+    from ldn_cds.gui.settings import APPLICATION, ORGANIZATION, load_settings
+
+    clinic = load_settings(QSettings(ORGANIZATION, APPLICATION))
+    documents = render_documents(
+        case, result, ruleset, clinic,
+        handout=not getattr(args, "summary_only", False),
+        summary=not getattr(args, "handout_only", False),
+    )
+    title = documents[0].title if len(documents) == 1 else \
+        f"LDN documents - {case.patient.name or path.stem}"
+    printer = make_printer(printer_name=wanted, copies=copies, title=title)
+    try:
+        pages = paint_documents(printer, documents)
+    except (OSError, ValueError) as exc:
+        return _fail(f"printing to {wanted!r} failed: {exc}")
+    sys.stderr.write(f"ldn-cds print: sent {pages} page(s) x {copies} to {wanted}\n")
+    return 0

@@ -1,0 +1,285 @@
+"""Answer widgets with an explicit "not known" state.
+
+No widget default stands in for an answer: every question starts at "Not asked" (None), dates
+and numbers start empty, and a list distinguishes "not asked" (None) from "none" ([]).
+Text that does not parse is passed on as entered, so the core's validation reports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+NOT_ASKED = "Not asked"
+ERROR_STYLE = "color: #a40000;"
+
+
+def humanize(value: str) -> str:
+    """``acute_hepatitis`` -> ``Acute hepatitis`` (display only)."""
+    text = value.replace("_", " ").replace("-", " ")
+    return text[:1].upper() + text[1:]
+
+
+class ChoiceField(QComboBox):
+    """A closed set of answers; the first entry is the unknown state (None)."""
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        options: Sequence[tuple[Any, str]],
+        *,
+        name: str,
+        unknown_label: str = NOT_ASKED,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.addItem(unknown_label, None)
+        for value, label in options:
+            self.addItem(label, value)
+        self.setAccessibleName(name)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.currentIndexChanged.connect(self._on_index_changed)
+
+    def _on_index_changed(self, _index: int) -> None:
+        self.changed.emit()
+
+    def value(self) -> Any:
+        return self.currentData()
+
+    def set_value(self, value: Any) -> None:
+        index = self.findData(value) if value is not None else 0
+        if index < 0:  # a value this list does not know: show it rather than lose it
+            self.addItem(str(value), value)
+            index = self.count() - 1
+        self.setCurrentIndex(index)
+
+
+class YesNoField(ChoiceField):
+    """Yes / No / Not asked: never a checkbox whose unchecked state means "no"."""
+
+    def __init__(self, *, name: str, parent: QWidget | None = None) -> None:
+        super().__init__([(True, "Yes"), (False, "No")], name=name, parent=parent)
+
+
+class TextField(QLineEdit):
+    changed = Signal()
+
+    def __init__(self, *, name: str, placeholder: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(name)
+        self.setPlaceholderText(placeholder)
+        self.setClearButtonEnabled(True)
+        self.textChanged.connect(self._on_text_changed)
+
+    def _on_text_changed(self, _text: str) -> None:
+        self.changed.emit()
+
+    def value(self) -> Any:
+        text = self.text().strip()
+        return text or None
+
+    def set_value(self, value: Any) -> None:
+        self.setText("" if value is None else str(value))
+
+
+class DateField(TextField):
+    """A date typed as YYYY-MM-DD; empty means not known (no default date)."""
+
+    def __init__(self, *, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(name=name, placeholder="YYYY-MM-DD", parent=parent)
+        pattern = QRegularExpression(r"^\d{0,4}(-\d{0,2}(-\d{0,2})?)?$")
+        self.setValidator(QRegularExpressionValidator(pattern, self))
+        self.setMaxLength(10)
+        self.setToolTip("Date as YYYY-MM-DD; leave empty if not known.")
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("0000-00-00") + 40)
+
+
+class NumberField(TextField):
+    """A number; empty means not known.  Unparseable text goes to validation as entered."""
+
+    def __init__(
+        self, *, name: str, integer: bool, placeholder: str = "", parent: QWidget | None = None
+    ) -> None:
+        super().__init__(name=name, placeholder=placeholder, parent=parent)
+        self._integer = integer
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("000000") + 24)
+
+    def value(self) -> Any:
+        text = self.text().strip()
+        if not text:
+            return None
+        try:
+            return int(text) if self._integer else float(text.replace(",", "."))
+        except ValueError:
+            return text
+
+
+class ListField(QWidget):
+    """A list answer: Not asked (None) / None ([]) / Listed (comma-separated names)."""
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        none_label: str = "None",
+        suggestions: Sequence[str] = (),
+        placeholder: str = "names, separated by commas",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.mode = ChoiceField([("none", none_label), ("listed", "Listed:")],
+                                name=f"{name}: answer", parent=self)
+        self.edit = QLineEdit(self)
+        self.edit.setAccessibleName(f"{name}: names")
+        self.edit.setPlaceholderText(placeholder)
+        self.edit.setClearButtonEnabled(True)
+        if suggestions:
+            completer = _ListCompleter(sorted(set(suggestions)), self.edit)
+            self.edit.setCompleter(completer)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.mode)
+        layout.addWidget(self.edit, 1)
+        self.setFocusProxy(self.mode)
+        self.mode.changed.connect(self._on_mode_changed)
+        self.edit.textEdited.connect(self._on_text_edited)
+
+    def _on_mode_changed(self) -> None:
+        self.edit.setEnabled(self.mode.value() != "none")
+        self.changed.emit()
+
+    def _on_text_edited(self, text: str) -> None:
+        if text.strip() and self.mode.value() != "listed":
+            self.mode.set_value("listed")  # emits changed
+        else:
+            self.changed.emit()
+
+    def value(self) -> list[str] | None:
+        mode = self.mode.value()
+        if mode == "none":
+            return []
+        items = [part.strip() for part in self.edit.text().split(",") if part.strip()]
+        if mode == "listed":
+            return items
+        return items or None
+
+    def set_value(self, value: Sequence[str] | None) -> None:
+        if value is None:
+            self.mode.set_value(None)
+            self.edit.clear()
+        elif not value:
+            self.mode.set_value("none")
+            self.edit.clear()
+        else:
+            self.mode.set_value("listed")
+            self.edit.setText(", ".join(value))
+        self.edit.setEnabled(self.mode.value() != "none")
+
+
+class _ListCompleter(QCompleter):
+    """Completes the last comma-separated item."""
+
+    def __init__(self, words: list[str], parent: QLineEdit) -> None:
+        super().__init__(words, parent)
+        self.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterMode(Qt.MatchFlag.MatchContains)
+
+    def pathFromIndex(self, index: Any) -> str:  # noqa: N802 (Qt override)
+        edit = self.widget()
+        assert isinstance(edit, QLineEdit)
+        head, _, _ = edit.text().rpartition(",")
+        chosen = str(super().pathFromIndex(index))
+        return f"{head}, {chosen}" if head else chosen
+
+    def splitPath(self, path: str) -> list[str]:  # noqa: N802 (Qt override)
+        return [path.rpartition(",")[2].strip()]
+
+
+class CheckListField(QWidget):
+    """Several named options; nothing checked means not recorded (None)."""
+
+    changed = Signal()
+
+    def __init__(
+        self, options: Sequence[tuple[str, str]], *, name: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(name)
+        self.boxes: dict[str, QCheckBox] = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for value, label in options:
+            box = QCheckBox(label, self)
+            box.setAccessibleName(f"{name}: {label}")
+            box.toggled.connect(self._on_toggled)
+            self.boxes[value] = box
+            layout.addWidget(box)
+        layout.addStretch(1)
+        first = next(iter(self.boxes.values()), None)
+        if first is not None:
+            self.setFocusProxy(first)
+
+    def _on_toggled(self, _checked: bool) -> None:
+        self.changed.emit()
+
+    def value(self) -> list[str] | None:
+        chosen = [value for value, box in self.boxes.items() if box.isChecked()]
+        return chosen or None
+
+    def set_value(self, value: Sequence[str] | None) -> None:
+        chosen = set(value or ())
+        for key, box in self.boxes.items():
+            box.blockSignals(True)
+            box.setChecked(key in chosen)
+            box.blockSignals(False)
+
+
+class ErrorLabel(QLabel):
+    """An inline validation message shown beside/below its field."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setStyleSheet(ERROR_STYLE)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.hide()
+
+    def show_messages(self, messages: Sequence[str]) -> None:
+        if messages:
+            self.setText("\n".join(f"⚠ {m}" for m in messages))
+            self.setAccessibleName("Error: " + " ".join(messages))
+            self.show()
+        else:
+            self.clear()
+            self.hide()
+
+
+class FieldBox(QWidget):
+    """A field with its inline error message below it."""
+
+    def __init__(self, field: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = field
+        self.error = ErrorLabel(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(field)
+        layout.addWidget(self.error)
+        self.setFocusProxy(field)

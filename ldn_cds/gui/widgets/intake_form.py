@@ -1,0 +1,634 @@
+"""Intake form: every field of the case format, in sections, with inline validation.
+
+The form only collects what the physician enters into a JSON-like dict and shows the
+validation messages the controller sends back; it never decides anything clinical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ldn_cds.core.facts import mme_lines
+from ldn_cds.core.models import (
+    DoseUnit,
+    Liver,
+    OpioidStatus,
+    OpioidUseDisorder,
+    PainType,
+    Release,
+    Renal,
+    Sex,
+    TestResult,
+    parse_case,
+)
+from ldn_cds.core.ruleset import RuleSet
+from ldn_cds.gui.widgets.fields import (
+    CheckListField,
+    ChoiceField,
+    DateField,
+    ErrorLabel,
+    FieldBox,
+    ListField,
+    NumberField,
+    TextField,
+    YesNoField,
+    humanize,
+)
+
+DEBOUNCE_MS = 50
+
+# Derived facts named in "missing information" -> the field the physician fills in.
+_FACT_FIELDS = {
+    "patient.age_years": "patient.date_of_birth",
+    "patient.pregnancy_applies": "patient.sex",
+    "opioids.in_washout": "opioids.medications",
+    "opioids.stopped_details_missing": "opioids.medications",
+    "opioids.listed_but_status_none": "opioids.status",
+}
+
+_OPIOID_STATUS_LABELS = {
+    OpioidStatus.NONE: "None (no opioid in the relevant past)",
+    OpioidStatus.CURRENT: "Current (taking opioids now)",
+    OpioidStatus.STOPPED: "Stopped (recently)",
+    OpioidStatus.UNKNOWN: "Unknown (asked, not known)",
+}
+
+
+def _enum_options(enum: Any) -> list[tuple[str, str]]:
+    return [(member.value, humanize(member.value)) for member in enum]
+
+
+def _known_drugs(ruleset: RuleSet) -> list[str]:
+    names = {f.drug for f in ruleset.tables.mme.factors}
+    names |= {k for k in ruleset.tables.mme.no_factor_notes if k != "*"}
+    for assignment in ruleset.tables.washout.assignments:
+        names |= set(assignment.drugs)
+    return sorted(names)
+
+
+def _known_conditions(ruleset: RuleSet) -> list[str]:
+    names: set[str] = {"other"}
+    for record in ruleset.evidence:
+        names |= set(record.applies_to.conditions)
+    return sorted(names)
+
+
+def _known_medicines(ruleset: RuleSet) -> list[str]:
+    names: set[str] = set()
+    for group in ruleset.tables.medication_groups:
+        names |= set(group.names)
+    return sorted(names)
+
+
+class OpioidRow:
+    """One opioid medication: drug, release, daily dose, unit, last dose, MME."""
+
+    def __init__(self, owner: OpioidTable, drugs: Sequence[str]) -> None:
+        n = owner.row_count() + 1
+        self.drug = QComboBox(owner)
+        self.drug.setEditable(True)
+        self.drug.addItem("")
+        self.drug.addItems(list(drugs))
+        self.drug.setCurrentIndex(0)
+        self.drug.setAccessibleName(f"Opioid {n}: drug")
+        self.drug.setMinimumContentsLength(8)
+        self.drug.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        line = self.drug.lineEdit()
+        if line is not None:
+            line.setPlaceholderText("generic name")
+        self.release = ChoiceField(_enum_options(Release), name=f"Opioid {n}: release",
+                                   unknown_label="—", parent=owner)
+        self.dose = NumberField(name=f"Opioid {n}: daily dose", integer=False,
+                                placeholder="dose", parent=owner)
+        self.unit = ChoiceField([(u.value, u.value) for u in DoseUnit],
+                                name=f"Opioid {n}: unit", unknown_label="—", parent=owner)
+        self.last = DateField(name=f"Opioid {n}: last dose date", parent=owner)
+        self.mme = QLabel("—", owner)
+        self.mme.setAccessibleName(f"Opioid {n}: morphine milligram equivalents per day")
+        self.mme.setMinimumWidth(owner.fontMetrics().horizontalAdvance("000.0"))
+        self.mme.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.remove = QToolButton(owner)
+        self.remove.setText("✕")
+        self.remove.setToolTip(f"Remove opioid {n}")
+        self.remove.setAccessibleName(f"Remove opioid {n}")
+        for field in (self.dose, self.last):
+            field.setClearButtonEnabled(False)
+        self.dose.setMinimumWidth(owner.fontMetrics().horizontalAdvance("00000") + 16)
+        self.dose.setMaximumWidth(owner.fontMetrics().horizontalAdvance("0000000") + 16)
+        self.last.setMinimumWidth(owner.fontMetrics().horizontalAdvance("0000-00-00") + 16)
+        self.error = ErrorLabel(owner)
+        for widget in (self.release, self.unit, self.dose, self.last):
+            widget.changed.connect(owner.on_row_edited)
+        self.drug.currentTextChanged.connect(owner.on_row_edited)
+        self.remove.clicked.connect(lambda: owner.remove_row(self))
+
+    def widgets(self) -> list[QWidget]:
+        return [self.drug, self.release, self.dose, self.unit, self.last, self.mme, self.remove]
+
+    def value(self) -> dict[str, Any]:
+        row: dict[str, Any] = {"drug": self.drug.currentText().strip()}
+        for key, field in (("release", self.release), ("daily_dose", self.dose),
+                           ("unit", self.unit), ("last_dose_on", self.last)):
+            value = field.value()
+            if value is not None:
+                row[key] = value
+        return row
+
+    def set_value(self, med: dict[str, Any]) -> None:
+        self.drug.setCurrentText(str(med.get("drug", "")))
+        self.release.set_value(med.get("release"))
+        dose = med.get("daily_dose")
+        self.dose.set_value(None if dose is None else f"{dose:g}" if isinstance(
+            dose, float) else dose)
+        self.unit.set_value(med.get("unit"))
+        self.last.set_value(med.get("last_dose_on"))
+
+
+class OpioidTable(QWidget):
+    """Editable table of opioid medications with MME per row (from the core's mme_lines)."""
+
+    changed = Signal()
+    HEADERS = ("Drug", "Release", "Daily dose", "Unit", "Last dose", "MME", "")
+
+    def __init__(self, *, ruleset: RuleSet, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Opioid medications")
+        self._ruleset = ruleset
+        self._drugs = _known_drugs(ruleset)
+        self.rows: list[OpioidRow] = []
+        self._empty_is_none_list = False
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.grid = QGridLayout()
+        self.grid.setHorizontalSpacing(4)
+        for col, text in enumerate(self.HEADERS):
+            label = QLabel(f"<b>{text}</b>", self)
+            if text == "MME":
+                label.setToolTip("Morphine milligram equivalents per day (CDC 2022 factors)")
+            self.grid.addWidget(label, 0, col)
+        self.grid.setColumnStretch(len(self.HEADERS), 1)
+        outer.addLayout(self.grid)
+        self.empty_label = QLabel("No opioid listed.", self)
+        self.empty_label.setStyleSheet("color: palette(mid);")
+        outer.addWidget(self.empty_label)
+        buttons = QHBoxLayout()
+        self.add_button = QPushButton("Add opioid", self)
+        self.add_button.setAccessibleName("Add an opioid medication")
+        self.add_button.clicked.connect(self._on_add_clicked)
+        buttons.addWidget(self.add_button)
+        buttons.addStretch(1)
+        outer.addLayout(buttons)
+
+    def row_count(self) -> int:
+        return len(self.rows)
+
+    def _on_add_clicked(self) -> None:
+        row = self.add_row()
+        row.drug.setFocus()
+        self.changed.emit()
+
+    def add_row(self) -> OpioidRow:
+        row = OpioidRow(self, self._drugs)
+        self.rows.append(row)
+        self._relayout()
+        return row
+
+    def remove_row(self, row: OpioidRow) -> None:
+        self.rows.remove(row)
+        for widget in [*row.widgets(), row.error]:
+            self.grid.removeWidget(widget)
+            widget.hide()
+            widget.deleteLater()
+        self._relayout()
+        self.add_button.setFocus()
+        self.changed.emit()
+
+    def _relayout(self) -> None:
+        for i, row in enumerate(self.rows):
+            r = 1 + 2 * i
+            for col, widget in enumerate(row.widgets()):
+                self.grid.addWidget(widget, r, col)
+            self.grid.addWidget(row.error, r + 1, 0, 1, len(self.HEADERS))
+        self.empty_label.setVisible(not self.rows)
+        previous: QWidget | None = None
+        for row in self.rows:
+            for widget in [row.drug, row.release, row.dose, row.unit, row.last, row.remove]:
+                if previous is not None:
+                    QWidget.setTabOrder(previous, widget)
+                previous = widget
+        if previous is not None:
+            QWidget.setTabOrder(previous, self.add_button)
+
+    def on_row_edited(self, *_args: Any) -> None:
+        self.update_mme()
+        self.changed.emit()
+
+    def update_mme(self) -> None:
+        """MME per row as typed: each row is validated alone and passed to the core."""
+        for row in self.rows:
+            text, tip = "—", ""
+            try:
+                case = parse_case({"schema_version": 1, "opioids": {"medications": [row.value()]}})
+            except ValueError:
+                tip = "Complete the row to compute MME."
+            else:
+                line = mme_lines(case, self._ruleset)[0]
+                if line.mme is not None:
+                    text = f"{line.mme:g}"
+                    tip = f"factor {line.factor:g}"
+                else:
+                    tip = line.note or ""
+                    text = "n/a" if line.factor is None else "—"
+            row.mme.setText(text)
+            row.mme.setToolTip(tip)
+
+    def value(self) -> list[dict[str, Any]] | None:
+        if not self.rows:
+            return [] if self._empty_is_none_list else None
+        return [row.value() for row in self.rows]
+
+    def set_value(self, meds: Sequence[dict[str, Any]] | None) -> None:
+        for row in list(self.rows):
+            for widget in [*row.widgets(), row.error]:
+                self.grid.removeWidget(widget)
+                widget.hide()
+                widget.deleteLater()
+        self.rows = []
+        self._empty_is_none_list = meds is not None and len(meds) == 0
+        for med in meds or ():
+            self.add_row().set_value(med)
+        self._relayout()
+        self.update_mme()
+
+    def field_for(self, path: str) -> QWidget | None:
+        """``[0].daily_dose`` -> that row's widget."""
+        if not path.startswith("["):
+            return None
+        index_text, _, rest = path[1:].partition("]")
+        try:
+            row = self.rows[int(index_text)]
+        except (ValueError, IndexError):
+            return None
+        key = rest.lstrip(".")
+        return {"drug": row.drug, "release": row.release, "daily_dose": row.dose,
+                "unit": row.unit, "last_dose_on": row.last}.get(key, row.drug)
+
+    def show_row_problems(self, problems: dict[int, list[str]]) -> None:
+        for i, row in enumerate(self.rows):
+            row.error.show_messages(problems.get(i, []))
+
+    def first_incomplete(self) -> QWidget:
+        for row in self.rows:
+            if row.last.value() is None:
+                return row.last
+        return self.rows[0].drug if self.rows else self.add_button
+
+
+class IntakeForm(QWidget):
+    """All intake sections in a scroll area.  Emits ``intakeChanged(dict)`` after edits."""
+
+    intakeChanged = Signal(dict)
+
+    def __init__(self, *, ruleset: RuleSet, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Intake form")
+        self.ruleset = ruleset
+        self._filling = False
+        self._extra: dict[str, dict[str, Any]] = {}
+        self._boxes: dict[str, FieldBox] = {}
+        self._section_errors: dict[str, ErrorLabel] = {}
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self.flush)
+
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        inner = QWidget(self.scroll_area)
+        self._inner = inner
+        column = QVBoxLayout(inner)
+        column.setContentsMargins(8, 8, 8, 8)
+        column.setSpacing(10)
+        self.top_error = ErrorLabel(inner)
+        column.addWidget(self.top_error)
+        column.addWidget(self._build_case_section(inner))
+        column.addWidget(self._build_patient_section(inner))
+        column.addWidget(self._build_pain_section(inner))
+        column.addWidget(self._build_opioid_section(inner))
+        column.addWidget(self._build_history_section(inner))
+        column.addWidget(self._build_lists_section(inner))
+        column.addStretch(1)
+        self.scroll_area.setWidget(inner)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.scroll_area)
+        self._update_visibility()
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _group(self, title: str, path: str, parent: QWidget) -> tuple[QGroupBox, QFormLayout]:
+        group = QGroupBox(title, parent)
+        group.setAccessibleName(f"{title} section")
+        form = QFormLayout(group)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        error = ErrorLabel(group)
+        form.addRow(error)
+        self._section_errors[path] = error
+        return group, form
+
+    def _add(self, form: QFormLayout, label: str, path: str, field: QWidget) -> FieldBox:
+        box = FieldBox(field)
+        caption = QLabel(label)
+        caption.setBuddy(field)
+        caption.setWordWrap(False)
+        form.addRow(caption, box)
+        self._boxes[path] = box
+        changed = getattr(field, "changed", None)
+        if changed is not None:
+            changed.connect(self._on_field_changed)
+        if not field.accessibleName():
+            field.setAccessibleName(label.replace("&", ""))
+        return box
+
+    def _build_case_section(self, parent: QWidget) -> QGroupBox:
+        group, form = self._group("Assessment", "assessed_on", parent)
+        self.assessed_on = DateField(name="Assessment date")
+        self._add(form, "Assessment &date", "assessed_on", self.assessed_on)
+        return group
+
+    def _build_patient_section(self, parent: QWidget) -> QGroupBox:
+        group, form = self._group("Patient", "patient", parent)
+        self.patient_form = form
+        self.name = TextField(name="Patient name")
+        self.record_id = TextField(name="Record number")
+        self.dob = DateField(name="Date of birth")
+        self.sex = ChoiceField(_enum_options(Sex), name="Sex")
+        self.pregnant = YesNoField(name="Pregnant now")
+        self.breastfeeding = YesNoField(name="Breastfeeding now")
+        self._add(form, "&Name", "patient.name", self.name)
+        self._add(form, "Record &number", "patient.record_id", self.record_id)
+        self._add(form, "Date of &birth", "patient.date_of_birth", self.dob)
+        self._add(form, "&Sex", "patient.sex", self.sex)
+        self._add(form, "&Pregnant now", "patient.pregnant", self.pregnant)
+        self._add(form, "Breast&feeding now", "patient.breastfeeding", self.breastfeeding)
+        return group
+
+    def _build_pain_section(self, parent: QWidget) -> QGroupBox:
+        group, form = self._group("Pain", "pain", parent)
+        self.pain_types = CheckListField(_enum_options(PainType), name="Pain types")
+        self.conditions = ListField(name="Pain conditions", none_label="None recorded",
+                                    suggestions=_known_conditions(self.ruleset),
+                                    placeholder="e.g. fibromyalgia, crps")
+        self.duration = NumberField(name="Pain duration in months", integer=True,
+                                    placeholder="months")
+        self.score = ChoiceField([(i, str(i)) for i in range(11)],
+                                 name="Pain score now, 0 to 10", unknown_label="Not recorded")
+        self._add(form, "Pain &types", "pain.types", self.pain_types)
+        self._add(form, "&Conditions", "pain.conditions", self.conditions)
+        self._add(form, "D&uration (months)", "pain.duration_months", self.duration)
+        self._add(form, "Pain score no&w (0-10)", "pain.score_now", self.score)
+        return group
+
+    def _build_opioid_section(self, parent: QWidget) -> QGroupBox:
+        group, form = self._group("Opioids", "opioids", parent)
+        self.opioid_status = ChoiceField(list(_OPIOID_STATUS_LABELS.items()),
+                                         name="Opioid use")
+        self.opioid_table = OpioidTable(ruleset=self.ruleset)
+        self.opioid_table.changed.connect(self._on_field_changed)
+        self.urine_screen = ChoiceField(_enum_options(TestResult), name="Urine drug screen",
+                                        unknown_label="Not done / not known")
+        self.naloxone = ChoiceField(_enum_options(TestResult), name="Naloxone challenge",
+                                    unknown_label="Not done / not known")
+        self._add(form, "&Opioid use", "opioids.status", self.opioid_status)
+        box = FieldBox(self.opioid_table)
+        form.addRow(box)
+        self._boxes["opioids.medications"] = box
+        self.withdrawal = YesNoField(name="Signs of acute opioid withdrawal now")
+        self._add(form, "Acute &withdrawal signs now", "opioids.acute_withdrawal",
+                  self.withdrawal)
+        self._add(form, "Urine drug screen", "opioids.urine_drug_screen", self.urine_screen)
+        self._add(form, "Naloxone challenge", "opioids.naloxone_challenge", self.naloxone)
+        return group
+
+    def _build_history_section(self, parent: QWidget) -> QGroupBox:
+        group, form = self._group("History", "history", parent)
+        self.history_form = form
+        self.hypersensitivity = YesNoField(name="Naltrexone hypersensitivity")
+        self.liver = ChoiceField(_enum_options(Liver), name="Liver disease")
+        self.renal = ChoiceField(_enum_options(Renal), name="Kidney impairment")
+        self.oud = ChoiceField(
+            [(OpioidUseDisorder.NONE.value, "None"),
+             (OpioidUseDisorder.REMISSION.value, "In remission"),
+             (OpioidUseDisorder.ON_MAINTENANCE.value, "On maintenance treatment")],
+            name="Opioid use disorder")
+        self.surgery = YesNoField(name="Surgery or procedure planned")
+        self.surgery_on = DateField(name="Planned surgery date")
+        self.thyroid = YesNoField(name="Hypothyroidism on levothyroxine")
+        self.immuno = YesNoField(name="Immunosuppressed or transplant")
+        self.depression = YesNoField(name="Depression or suicidality")
+        self.insomnia = YesNoField(name="Insomnia or vivid dreams")
+        self.sensitivities = YesNoField(name="Sensitive to many medicines")
+        self._add(form, "Allergy to na&ltrexone", "history.naltrexone_hypersensitivity",
+                  self.hypersensitivity)
+        self._add(form, "Li&ver disease", "history.liver", self.liver)
+        self._add(form, "&Kidney impairment", "history.renal", self.renal)
+        self._add(form, "Opioid use &disorder", "history.opioid_use_disorder", self.oud)
+        self._add(form, "Surgery pl&anned", "history.surgery_planned", self.surgery)
+        self._add(form, "Planned surgery date", "history.planned_surgery_on", self.surgery_on)
+        self._add(form, "Hypothyroidism on levothyro&xine",
+                  "history.hypothyroidism_on_levothyroxine", self.thyroid)
+        self._add(form, "I&mmunosuppressed / transplant", "history.immunosuppressed",
+                  self.immuno)
+        self._add(form, "Depression or suicidalit&y", "history.depression_or_suicidality",
+                  self.depression)
+        self._add(form, "Insomnia or vivid dreams", "history.insomnia_or_vivid_dreams",
+                  self.insomnia)
+        self._add(form, "Sensitive to many medicines", "history.multiple_drug_sensitivities",
+                  self.sensitivities)
+        return group
+
+    def _build_lists_section(self, parent: QWidget) -> QGroupBox:
+        group, form = self._group("Other medicines and prior therapies", "lists", parent)
+        self.other_meds = ListField(name="Other medicines", suggestions=_known_medicines(
+            self.ruleset), placeholder="e.g. levothyroxine, contrave")
+        self.prior = ListField(name="Prior pain therapies", none_label="None tried",
+                               placeholder="e.g. gabapentin, duloxetine")
+        self._add(form, "Other m&edicines", "other_medications", self.other_meds)
+        self._add(form, "Prior t&herapies", "prior_therapies", self.prior)
+        return group
+
+    # -- values --------------------------------------------------------------------------------
+
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "assessed_on": self.assessed_on,
+            "patient.name": self.name, "patient.record_id": self.record_id,
+            "patient.date_of_birth": self.dob, "patient.sex": self.sex,
+            "patient.pregnant": self.pregnant, "patient.breastfeeding": self.breastfeeding,
+            "pain.types": self.pain_types, "pain.conditions": self.conditions,
+            "pain.duration_months": self.duration, "pain.score_now": self.score,
+            "opioids.status": self.opioid_status, "opioids.medications": self.opioid_table,
+            "opioids.urine_drug_screen": self.urine_screen,
+            "opioids.naloxone_challenge": self.naloxone,
+            "opioids.acute_withdrawal": self.withdrawal,
+            "history.naltrexone_hypersensitivity": self.hypersensitivity,
+            "history.liver": self.liver, "history.renal": self.renal,
+            "history.opioid_use_disorder": self.oud,
+            "history.surgery_planned": self.surgery,
+            "history.planned_surgery_on": self.surgery_on,
+            "history.hypothyroidism_on_levothyroxine": self.thyroid,
+            "history.immunosuppressed": self.immuno,
+            "history.depression_or_suicidality": self.depression,
+            "history.insomnia_or_vivid_dreams": self.insomnia,
+            "history.multiple_drug_sensitivities": self.sensitivities,
+            "other_medications": self.other_meds, "prior_therapies": self.prior,
+        }
+
+    def _pregnancy_rows_apply(self) -> bool:
+        return bool(self.sex.value() != Sex.MALE.value)
+
+    def collect(self) -> dict[str, Any]:
+        """The intake as a JSON-like dict; unknown answers are left out (None)."""
+        out: dict[str, Any] = {section: dict(values) for section, values in self._extra.items()}
+        for path, field in self._fields().items():
+            if path in ("patient.pregnant", "patient.breastfeeding") and \
+                    not self._pregnancy_rows_apply():
+                continue
+            if path == "history.planned_surgery_on" and self.surgery.value() is not True:
+                continue
+            value = field.value()
+            if value is None:
+                continue
+            section, _, key = path.partition(".")
+            if key:
+                out.setdefault(section, {})[key] = value
+            else:
+                out[section] = value
+        return out
+
+    def set_data(self, data: dict[str, Any]) -> None:
+        """Fill every field from a JSON-like case (missing keys: not known)."""
+        known = self._fields()
+        self._extra = {}
+        for section in ("patient", "pain", "opioids", "history"):
+            values = data.get(section)
+            if isinstance(values, dict):
+                extra = {k: v for k, v in values.items() if f"{section}.{k}" not in known}
+                if extra:  # fields this form has no widget for are kept, never dropped
+                    self._extra[section] = extra
+        self._filling = True
+        try:
+            for path, field in known.items():
+                section, _, key = path.partition(".")
+                value = data.get(section)
+                if key:
+                    value = value.get(key) if isinstance(value, dict) else None
+                field.set_value(value)
+        finally:
+            self._filling = False
+        self._timer.stop()
+        self._update_visibility()
+
+    # -- edits ---------------------------------------------------------------------------------
+
+    def _on_field_changed(self, *_args: Any) -> None:
+        if self._filling:
+            return
+        self._update_visibility()
+        self._timer.start()
+
+    def flush(self) -> None:
+        """Send the current intake now (the debounce timer calls this)."""
+        self._timer.stop()
+        self.intakeChanged.emit(self.collect())
+
+    def _update_visibility(self) -> None:
+        applies = self._pregnancy_rows_apply()
+        self.patient_form.setRowVisible(self._boxes["patient.pregnant"], applies)
+        self.patient_form.setRowVisible(self._boxes["patient.breastfeeding"], applies)
+        self.history_form.setRowVisible(self._boxes["history.planned_surgery_on"],
+                                        self.surgery.value() is True)
+
+    # -- problems and navigation ---------------------------------------------------------------
+
+    def show_problems(self, problems: Sequence[tuple[str, str]]) -> None:
+        """Show each ``(path, message)`` beside its field (or its section)."""
+        by_box: dict[str, list[str]] = {}
+        by_section: dict[str, list[str]] = {}
+        rows: dict[int, list[str]] = {}
+        top: list[str] = []
+        for path, message in problems:
+            if path.startswith("plan") or path.startswith("overrides"):
+                continue
+            if path.startswith("opioids.medications["):
+                index_text, _, rest = path[len("opioids.medications["):].partition("]")
+                label = rest.lstrip(".").replace("_", " ") or "row"
+                rows.setdefault(int(index_text), []).append(f"{label}: {message}")
+                continue
+            if path in self._boxes:
+                by_box.setdefault(path, []).append(message)
+            elif path in self._section_errors:
+                by_section.setdefault(path, []).append(message)
+            else:
+                prefix = path.split("[")[0]
+                if prefix in self._boxes:
+                    by_box.setdefault(prefix, []).append(f"{path}: {message}")
+                else:
+                    top.append(message if path == "(case)" else f"{path}: {message}")
+        for path, box in self._boxes.items():
+            box.error.show_messages(by_box.get(path, []))
+        for path, section_label in self._section_errors.items():
+            section_label.show_messages(by_section.get(path, []))
+        self.opioid_table.show_row_problems(rows)
+        self.top_error.show_messages(top)
+
+    def widget_for(self, name: str) -> QWidget | None:
+        """The widget for a case path or a rule input name (derived facts map to inputs)."""
+        path = _FACT_FIELDS.get(name, name)
+        if path.startswith("opioids.medications"):
+            rest = path[len("opioids.medications"):]
+            if rest:
+                return self.opioid_table.field_for(rest)
+            return self.opioid_table.first_incomplete()
+        box = self._boxes.get(path)
+        return None if box is None else box.field
+
+    def focus_field(self, name: str) -> bool:
+        """Scroll to and focus the field for ``name``; False when there is none."""
+        widget = self.widget_for(name)
+        if widget is None or not widget.isVisibleTo(self):
+            if name in ("patient.pregnant", "patient.breastfeeding"):
+                widget = self.sex
+            elif name == "history.planned_surgery_on":
+                widget = self.surgery
+            else:
+                return False
+        self.scroll_area.ensureWidgetVisible(widget, 20, 60)
+        widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        return True
+
+    def sizeHint(self) -> Any:  # noqa: N802 (Qt override)
+        hint = super().sizeHint()
+        inner = self._inner.sizeHint()
+        hint.setWidth(max(hint.width(), inner.width() + 24))
+        return hint
