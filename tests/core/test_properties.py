@@ -313,7 +313,7 @@ def test_generator_reaches_every_verdict() -> None:
     """The strategy is not degenerate: it produces every verdict."""
     seen: set[Verdict] = set()
 
-    @settings(max_examples=400, deadline=None, database=None,
+    @settings(max_examples=400, deadline=None, database=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow])
     @given(cases)
     def collect(case: Case) -> None:
