@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ldn_cds import __version__
 from ldn_cds.core.dosing import DosePlan, DosingError, plan_doses
 from ldn_cds.core.engine import RuleResult, run_rule
-from ldn_cds.core.facts import Context, fact_spec, mme_lines
+from ldn_cds.core.facts import Context, MmeLine, fact_spec, mme_lines
 from ldn_cds.core.models import Case, OpioidStatus, Override
 from ldn_cds.core.notes import Notes, build_notes
 from ldn_cds.core.ruleset import Effect, Indicator, Rule, RuleSet
@@ -121,16 +121,6 @@ class MissingItem(_Out):
     blocks_decision: bool
 
 
-class MmeOut(_Out):
-    drug: str
-    release: str | None
-    daily_dose: float | None
-    unit: str | None
-    factor: float | None
-    mme: float | None
-    note: str | None
-
-
 class WashoutOut(_Out):
     drug: str
     release: str | None
@@ -173,7 +163,7 @@ class Assessment(_Out):
     washout: list[WashoutOut]
     mme_per_day: float
     mme_table: str
-    mme: list[MmeOut]
+    mme: list[MmeLine]
     findings: list[Finding]
     missing_information: list[MissingItem]
     evidence: list[EvidenceOut]
@@ -438,7 +428,7 @@ def assess(case: Case, *, on: date, ruleset: RuleSet) -> Assessment:
         ],
         mme_per_day=mme_total,
         mme_table=ruleset.tables.mme.name,
-        mme=[MmeOut(**vars(line)) for line in mme],
+        mme=list(mme),
         findings=findings,
         missing_information=missing_list,
         evidence=evidence,

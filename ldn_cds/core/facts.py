@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from ldn_cds.core.models import Case, DoseUnit, OpioidStatus, Release, Sex
 from ldn_cds.core.ruleset import RuleSet, WashoutClass
 
@@ -41,8 +43,11 @@ class WashoutLine:
     ends_on: date | None
 
 
-@dataclass(frozen=True)
-class MmeLine:
+class MmeLine(BaseModel):
+    """MME of one listed opioid (also the assessment's output row)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
     drug: str
     release: str | None
     daily_dose: float | None
