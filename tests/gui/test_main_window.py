@@ -446,6 +446,8 @@ def test_trace_and_notes_tabs(window: MainWindow, example_files: list[Path],
     result = window.controller.assessment
     assert result is not None
     assert result.notes is not None
+    window.show()
+    window.tabs.setCurrentWidget(window.trace_view)  # a hidden tab renders when shown
     assert window.trace_view.tree.topLevelItemCount() == len(result.trace)
     window.trace_view.filter.setCurrentIndex(window.trace_view.filter.findData("fired"))
     fired = [t for t in result.trace if t.outcome == "fired"]
@@ -478,3 +480,20 @@ def test_form_covers_every_case_field(window: MainWindow) -> None:
 def test_fields_without_a_widget_are_kept(window: MainWindow) -> None:
     window.form.set_data({"schema_version": 1, "patient": {"name": "A", "future_field": 1}})
     assert window.form.collect()["patient"] == {"name": "A", "future_field": 1}
+
+
+@pytest.mark.gui
+def test_hidden_trace_tab_shows_the_latest_assessment(window: MainWindow,
+                                                     example_files: list[Path]) -> None:
+    """The trace is rebuilt when its tab is shown, never left showing an older case."""
+    window.show()
+    window.open_path(next(p for p in example_files if p.name == "jane-doe.json"))
+    window.tabs.setCurrentWidget(window.panel)  # trace tab hidden
+    window.open_path(next(p for p in example_files if p.name == "pregnant.json"))
+    result = window.controller.assessment
+    assert result is not None
+    window.tabs.setCurrentWidget(window.trace_view)
+    tree = window.trace_view.tree
+    shown = [tree.topLevelItem(i).text(2) for i in range(tree.topLevelItemCount())]
+    assert shown == [t.effect.value.replace("_", " ") for t in result.trace]
+    assert "contraindicated" in shown

@@ -145,6 +145,12 @@ class VerdictBanner(QFrame):
         self.subtitle.setText(message)
 
 
+def _card_key(finding: Finding) -> str:
+    """What a card shows, without the per-case ids (which change with every edit)."""
+    return finding.model_dump_json(exclude={"uuid", "suggestions"}) + "|".join(
+        s.label for s in finding.suggestions)
+
+
 class FindingCard(QFrame):
     """One finding: indicator, summary, expandable detail, sources, evidence, override."""
 
@@ -288,7 +294,8 @@ class AssessmentPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._findings: list[Finding] | None = None
+        self._card_keys: list[str] | None = None
+        self._shown_keys: list[str] = []
         self._missing: list[Any] | None = None
         self._evidence: list[Any] | None = None
         self.cards: list[FindingCard] = []
@@ -354,9 +361,13 @@ class AssessmentPanel(QWidget):
         if result.missing_information != self._missing:
             self._missing = list(result.missing_information)
             self._render_missing(result)
-        if result.findings != self._findings:
-            self._findings = list(result.findings)
-            self._render_cards(result.findings)
+        keys = [_card_key(f) for f in result.findings]
+        if keys != self._card_keys:
+            self._card_keys = keys
+            self._render_cards(result.findings, keys)
+        else:  # same content: keep the widgets, refresh the per-case ids they carry
+            for card, finding in zip(self.cards, result.findings, strict=True):
+                card.finding = finding
         if result.evidence != self._evidence:
             self._evidence = list(result.evidence)
             self._render_evidence(result)
@@ -391,20 +402,33 @@ class AssessmentPanel(QWidget):
         height = sum(self.missing_list.sizeHintForRow(i) for i in range(rows))
         self.missing_list.setFixedHeight(height + 2 * self.missing_list.frameWidth() + 4)
 
-    def _render_cards(self, findings: Sequence[Finding]) -> None:
-        for card in self.cards:
+    def _render_cards(self, findings: Sequence[Finding], keys: Sequence[str]) -> None:
+        """Show ``findings`` in order, reusing the card of any finding whose content is
+        unchanged (building a card is the expensive part of a repaint)."""
+        old: dict[str, list[FindingCard]] = {}
+        for card, key in zip(self.cards, self._shown_keys, strict=True):
             self.cards_box.removeWidget(card)
-            card.hide()
-            card.deleteLater()
+            old.setdefault(key, []).append(card)
         self.cards = []
         self.findings_title.setText(f"<b>Findings</b> ({len(findings)})" if findings
                                     else "<b>Findings:</b> none")
-        for finding in findings:
-            card = FindingCard(finding, self.body)
-            card.overrideRequested.connect(self.overrideRequested)
-            card.overrideCleared.connect(self.overrideCleared)
+        for finding, key in zip(findings, keys, strict=True):
+            reusable = old.get(key)
+            if reusable:
+                card = reusable.pop(0)
+                card.finding = finding
+            else:
+                card = FindingCard(finding, self.body)
+                card.overrideRequested.connect(self.overrideRequested)
+                card.overrideCleared.connect(self.overrideCleared)
             self.cards_box.addWidget(card)
+            card.show()
             self.cards.append(card)
+        for leftovers in old.values():
+            for card in leftovers:
+                card.hide()
+                card.deleteLater()
+        self._shown_keys = list(keys)
 
     def _render_evidence(self, result: Assessment) -> None:
         parts = []

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -63,6 +63,7 @@ class TraceView(QWidget):
         self.tree.setWordWrap(True)
         self.tree.setUniformRowHeights(False)
         layout.addWidget(self.tree, 1)
+        self._stale = False
 
     def show_assessment(self, result: Assessment) -> None:
         fired = sum(1 for t in result.trace if t.outcome == "fired")
@@ -74,12 +75,22 @@ class TraceView(QWidget):
         if result.trace == self._trace:
             return
         self._trace = list(result.trace)
-        self._render()
+        # A hidden tab is rebuilt when it is next shown, not on every keystroke.
+        self._stale = not self.isVisible()
+        if not self._stale:
+            self._render()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        if self._stale:
+            self._stale = False
+            self._render()
+        super().showEvent(event)
 
     def _on_filter_changed(self, _index: int) -> None:
         self._render()
 
     def _render(self) -> None:
+        self._stale = False
         self.tree.clear()
         wanted = self.filter.currentData()
         for entry in self._trace or ():
