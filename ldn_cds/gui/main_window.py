@@ -342,6 +342,7 @@ class MainWindow(QMainWindow):
     def on_new(self) -> None:
         if self.maybe_save():
             self.controller.new_case(self.clinic.plan_defaults())
+            self.statusBar().showMessage("New case: every question starts as 'Not asked'", 4000)
             self.form.focus_field("patient.name")
 
     def on_open(self) -> None:
