@@ -141,15 +141,14 @@ def build_notes(
     evidence = [
         f"{rec.title}: {rec.summary}" for rec in ruleset.evidence if rec.id in evidence_ids
     ]
+    appeal = text.insurance["appeal"].text  # required by the loader
     monitoring = [
         f"Titration from {fmt_date(plan.start_on)} to {fmt_mg(plan.target_mg)} "
         f"(reached {fmt_date(plan.target_reached_on)}).",
         f"Review on {fmt_date(plan.review_on)} ({plan.review_basis}).",
-        *text.insurance["appeal"].text[1:],
-    ] if "appeal" in text.insurance else [
-        f"Review on {fmt_date(plan.review_on)} ({plan.review_basis})."
+        *appeal[1:],
     ]
-    rationale = list(text.insurance["appeal"].text[:1]) if "appeal" in text.insurance else []
+    rationale = appeal[:1]
     prior_auth = PriorAuthorization(
         diagnosis=diagnosis,
         duration=duration,

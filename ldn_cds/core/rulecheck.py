@@ -232,9 +232,10 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
                                 ("insurance", notes.insurance), ("handout", notes.handout)):
             for key, block in block_map.items():
                 check_refs("notes.yaml", f"{name}.{key}.sources", block.sources)
-        for key in ("capsule_spec", "liquid_spec"):
-            if key not in notes.compounding:
-                problems.append(Problem("notes.yaml", f"compounding.{key}",
+        for section, key in (("compounding", "capsule_spec"), ("compounding", "liquid_spec"),
+                             ("insurance", "appeal")):
+            if key not in getattr(notes, section):
+                problems.append(Problem("notes.yaml", f"{section}.{key}",
                                         "required block missing"))
     if table_obj is not None:
         _check_tables(table_obj, check_refs, problems)

@@ -177,20 +177,13 @@ def test_mutator_is_reported(pristine: Files, mutator: Callable[[Files], str]) -
     assert any(line.startswith(f"{file}: ") for line in problem_lines), problem_lines
 
 
-def test_cross_reference_mistakes_all_reported_at_once(pristine: Files) -> None:
+@pytest.mark.parametrize("mutators", [CROSS_CHECK_MUTATORS, STRUCTURAL_MUTATORS],
+                         ids=["cross-reference", "structural"])
+def test_mistakes_of_one_pass_all_reported_at_once(
+    pristine: Files, mutators: list[Callable[[Files], str]]
+) -> None:
     files = copy.deepcopy(pristine)
-    where = {m.__doc__: m(files) for m in CROSS_CHECK_MUTATORS}
-    with pytest.raises(RuleSetError) as info:
-        build_ruleset(files)
-    rendered = [str(p) for p in info.value.problems]
-    for doc, file in where.items():
-        assert doc is not None
-        assert any(doc in line and line.startswith(file) for line in rendered), (doc, rendered)
-
-
-def test_structural_mistakes_all_reported_at_once(pristine: Files) -> None:
-    files = copy.deepcopy(pristine)
-    where = {m.__doc__: m(files) for m in STRUCTURAL_MUTATORS}
+    where = {m.__doc__: m(files) for m in mutators}
     with pytest.raises(RuleSetError) as info:
         build_ruleset(files)
     rendered = [str(p) for p in info.value.problems]
