@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--check", action="store_true",
                       help="validate the rule set and run every rule's example cases")
     mode.add_argument("--markdown", action="store_true", help="print docs/rules.md")
+    mode.add_argument("--medications", action="store_true",
+                      help="print docs/medications.md (the medication vocabulary)")
 
     sub.add_parser("schema", help="print the case file's JSON Schema")
 
@@ -114,7 +116,7 @@ def _load_rules(args: argparse.Namespace) -> Any:
 
 
 def _rules(args: argparse.Namespace) -> int:
-    from ldn_cds.core.catalogue import render_markdown
+    from ldn_cds.core.catalogue import render_markdown, render_medications
     from ldn_cds.core.rulecheck import check_examples
     from ldn_cds.core.sources import source_out
 
@@ -123,6 +125,9 @@ def _rules(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if args.markdown:
         sys.stdout.write(render_markdown(ruleset))
+        return EXIT_OK
+    if args.medications:
+        sys.stdout.write(render_medications(ruleset))
         return EXIT_OK
     if args.check:
         count, problems = check_examples(ruleset)
@@ -231,8 +236,10 @@ def _assess(args: argparse.Namespace) -> int:
             print(json.dumps(payload, ensure_ascii=False))
         else:
             start = result.earliest_start_on.isoformat() if result.earliest_start_on else "-"
-            print(f"{path}: {result.verdict.value} (earliest start {start}; "
-                  f"MME/day {result.mme_per_day:g}; {len(result.findings)} findings)")
+            mme = ("not computable" if result.mme_per_day is None
+                   else f"{result.mme_per_day:g}")
+            print(f"{path}: {result.verdict.value} (earliest permitted start {start}; "
+                  f"MME/day {mme}; {len(result.findings)} findings)")
         if writer is not None:
             try:
                 writer(case, result, ruleset, out_dir=args.pdf_dir, stem=path.stem)

@@ -8,8 +8,13 @@ libyaml's C loader where available.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import json
 import os
+import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -60,22 +65,103 @@ _UniqueKeyLoader.add_constructor(
 )
 
 
+CACHE_ENV_VAR = "LDN_CDS_CACHE_DIR"
+_CACHE_FORMAT = 1
+
+
+def _rule_files(root: Path) -> list[Path]:
+    return sorted((root / "vocabulary").glob("*.json")) + sorted(root.rglob("*.yaml"))
+
+
+def cache_dir() -> Path | None:
+    """Where parsed rule-set files are cached: ``$LDN_CDS_CACHE_DIR``, else the user cache
+    folder; None disables the cache (``LDN_CDS_CACHE_DIR=""``)."""
+    override = os.environ.get(CACHE_ENV_VAR)
+    if override is not None:
+        return Path(override) if override else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ldn-cds"
+
+
+def _parse(rel: str, raw: bytes, problems: list[Problem]) -> Any:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(rel, "", f"cannot read: {exc}"))
+        return None
+    if rel.endswith(".json"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(rel, f"line {exc.lineno}, column {exc.colno}",
+                                    f"invalid JSON: {exc.msg}"))
+            return None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problems.append(Problem(rel, where, f"invalid YAML: {getattr(exc, 'problem', exc)}"))
+        return None
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not serialisable: {type(value).__name__}")
+
+
 def read_files(root: Path) -> tuple[dict[str, Any], list[Problem]]:
-    """Parse every ``*.yaml`` under ``root`` (the examples are JSON and are not read here)."""
-    files: dict[str, Any] = {}
+    """Parse every ``*.yaml`` under ``root`` and the generated ``vocabulary/*.json`` tables
+    (the examples are JSON case files and are not read here).
+
+    Parsing YAML is the slow part of loading, so the parsed files are cached in the user's
+    cache folder under the SHA-256 of every file's path and bytes: any change of content is a
+    new key, and a cache entry is only ever written for files that parsed without a problem.
+    Dates come back from the cache as ISO strings, which the schemas read the same way and
+    which give the same canonical hash.
+    """
+    raw: dict[str, bytes] = {}
     problems: list[Problem] = []
-    for path in sorted(root.rglob("*.yaml")):
+    for path in _rule_files(root):
         rel = path.relative_to(root).as_posix()
         try:
-            with path.open(encoding="utf-8") as handle:
-                files[rel] = yaml.load(handle, Loader=_UniqueKeyLoader)  # noqa: S506
-        except (OSError, UnicodeDecodeError) as exc:
+            raw[rel] = path.read_bytes()
+        except OSError as exc:
             problems.append(Problem(rel, "", f"cannot read: {exc}"))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            problems.append(Problem(rel, where, f"invalid YAML: {getattr(exc, 'problem', exc)}"))
+    digest = hashlib.sha256(str(_CACHE_FORMAT).encode())
+    for rel in sorted(raw):
+        digest.update(rel.encode() + b"\0" + raw[rel] + b"\0")
+    folder = cache_dir()
+    cached = None if folder is None else folder / f"rules-{digest.hexdigest()[:40]}.json"
+    if cached is not None and not problems:
+        try:
+            files = json.loads(cached.read_text(encoding="utf-8"))
+            if isinstance(files, dict) and set(files) == set(raw):
+                return files, []
+        except (OSError, ValueError):
+            pass  # no or unreadable cache entry: parse the files
+    files = {}
+    for rel in sorted(raw):
+        parsed = _parse(rel, raw[rel], problems)
+        if parsed is not None or rel not in {p.file for p in problems}:
+            files[rel] = parsed
+    if cached is not None and not problems:
+        _write_cache(cached, files)
     return files, problems
+
+
+def _write_cache(path: Path, files: dict[str, Any]) -> None:
+    """Best effort, atomic: a failed write never breaks loading and never leaves a part."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=".rules-", suffix=".json", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(files, handle, ensure_ascii=False, default=_json_default)
+        os.replace(tmp, path)
+    except (OSError, TypeError, ValueError):
+        with contextlib.suppress(OSError, UnboundLocalError):
+            os.unlink(tmp)
 
 
 def load_ruleset(root: Path | None = None) -> RuleSet:

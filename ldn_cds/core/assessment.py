@@ -17,17 +17,19 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ldn_cds import __version__
-from ldn_cds.core.dosing import DosePlan, DosingError, plan_doses
+from ldn_cds.core import facts as F
+from ldn_cds.core.dosing import DosePlan, DosingError, PreviousDose, plan_doses
 from ldn_cds.core.engine import RuleResult, run_rule
-from ldn_cds.core.facts import Context, MmeLine, fact_spec, mme_lines
-from ldn_cds.core.models import Case, OpioidStatus, Override
+from ldn_cds.core.facts import Context, MmeLine, fact_spec, mme_lines, mme_total
+from ldn_cds.core.medicines import Recognition, role_words
+from ldn_cds.core.models import Case, DoseForm, OpioidStatus, Override
 from ldn_cds.core.notes import Notes, build_notes
 from ldn_cds.core.ruleset import Effect, Indicator, Rule, RuleSet
 from ldn_cds.core.sources import SourceOut, source_out
@@ -57,7 +59,10 @@ VERDICT_TEXT = {
 }
 
 WASHOUT_RULE = "opioid-washout"
-"""The only rule whose ``not_yet`` has a known end: the washout (its end dates the start)."""
+SURGERY_RULE = "surgery-during-titration"
+DATABLE_RULES = frozenset({WASHOUT_RULE, SURGERY_RULE})
+"""The rules whose ``not_yet`` has a known end: the washout and an operation during the
+titration (their ends date the start).  Any other ``not_yet`` leaves the start undated."""
 
 _UUID_NS = uuid.UUID("6f1f3d52-8a55-4c1e-9d43-2b7f6f0c0d11")
 _INDICATOR_ORDER = {Indicator.CRITICAL: 0, Indicator.WARNING: 1, Indicator.INFO: 2}
@@ -123,10 +128,12 @@ class MissingItem(_Out):
 
 class WashoutOut(_Out):
     drug: str
+    ingredient: str | None = None
     release: str | None
     washout_class: str
     label: str
-    days: int
+    days: int | None
+    datable: bool = True
     range_text: str
     assumed: bool
     note: str | None
@@ -147,6 +154,23 @@ class EvidenceOut(_Out):
     matched: list[str]
 
 
+class MedicineOut(_Out):
+    """What one medicine entry of the case was recognised as (shown beside the entry)."""
+
+    field: str = Field(description="Where the entry is: opioids.medications[i].drug or "
+                       "other_medications[i].")
+    entry: str
+    status: str = Field(description="recognised | ambiguous | not_recognised | "
+                        "confirmed_not_opioid.")
+    recognised_as: str
+    role: str | None
+    role_text: str
+    ingredients: list[str]
+    opioid_ingredients: list[str]
+    formulation: str | None
+    tags: list[str]
+
+
 class RuleSetIdentity(_Out):
     id: str
     version: str
@@ -161,9 +185,15 @@ class Assessment(_Out):
     earliest_start_on: date | None
     washout_ends_on: date | None
     washout: list[WashoutOut]
-    mme_per_day: float
+    mme_per_day: float | None = Field(
+        description="MME per day; null when it cannot be computed (see mme_note)."
+    )
+    mme_note: str | None = Field(
+        description="Why the MME is null, or what it describes (a stopped regimen)."
+    )
     mme_table: str
     mme: list[MmeLine]
+    medicines: list[MedicineOut]
     findings: list[Finding]
     missing_information: list[MissingItem]
     evidence: list[EvidenceOut]
@@ -265,41 +295,48 @@ def _outcome(results: dict[str, RuleResult], rule_id: str) -> str:
 
 
 def _dose_plan(
-    case: Case,
-    ruleset: RuleSet,
+    ctx: Context,
     verdict: Verdict,
     earliest: date | None,
-    on: date,
     results: dict[str, RuleResult],
 ) -> tuple[DosePlan | None, str | None]:
+    case, ruleset = ctx.case, ctx.ruleset
     if verdict in (Verdict.CONTRAINDICATED, Verdict.NEEDS_INFORMATION):
         return None, "No dose plan: LDN is not being started (see the verdict)."
     if earliest is None:
-        return None, "No dose plan until the opioid washout can be dated."
+        return None, "No dose plan until the earliest permitted start can be dated."
     limits = ruleset.dosing.limits
     choices = case.plan
-    sensitive = _outcome(results, limits.sensitive_rule)
-    if choices.protocol is not None:
-        protocol_id, chosen_by = choices.protocol, "prescriber"
-        default_reason = "Chosen by the prescriber."
-    elif sensitive == "fired":
-        protocol_id, chosen_by = limits.sensitive_protocol, "rules"
-        default_reason = ruleset.rule(limits.sensitive_rule).summary
-    else:
-        protocol_id, chosen_by = limits.default_protocol, "rules"
-        default_reason = "Standard titration: no reason for the slow schedule was recorded."
-        if sensitive == "cannot_evaluate":
+    choice = ctx.chosen_protocol()
+    previous: PreviousDose | None = None
+    protocol_id, default_reason = choice.protocol_id, choice.reason
+    if protocol_id == F.PREVIOUS_DOSE:
+        dose = F.previous_ldn_dose(ctx)
+        assert dose is not None  # the previous-dose rule fired
+        rule = ruleset.rule(limits.previous_dose_rule)
+        ceiling = (choices.ceiling_override.max_mg if choices.ceiling_override
+                   else limits.ceiling_mg)
+        if dose > ceiling:
+            protocol_id = limits.default_protocol
             default_reason = (
-                "Standard titration, but the need for the slow schedule could not be "
-                "evaluated: see the findings."
+                f"The previous LDN dose ({dose:g} mg) is above the {ceiling:g} mg ceiling: "
+                "record a ceiling override with a reason to continue it. Standard titration "
+                "meanwhile."
+            )
+        else:
+            previous = PreviousDose(
+                protocol_id=F.PREVIOUS_DOSE, name=f"Previous LDN dose ({dose:g} mg)",
+                description=rule.statement, dose_mg=dose, evidence=list(rule.evidence),
+                sources=list(rule.sources),
             )
     start = earliest
     start_note = None
     if choices.start_on is not None:
         if choices.start_on < earliest:
             start_note = (
-                f"Requested start {choices.start_on.isoformat()} is before the earliest safe "
-                f"start {earliest.isoformat()}; the plan starts on {earliest.isoformat()}."
+                f"Requested start {choices.start_on.isoformat()} is before the earliest "
+                f"permitted start {earliest.isoformat()}; the plan starts on "
+                f"{earliest.isoformat()}."
             )
         else:
             start = choices.start_on
@@ -309,26 +346,133 @@ def _dose_plan(
         if morning
         else "Bedtime, the convention used in the trials."
     )
+    default_form = (ruleset.protocol(protocol_id).default_form
+                    if previous is None and protocol_id in {p.id for p in
+                                                            ruleset.dosing.protocols}
+                    else DoseForm.CAPSULE)
     plan = plan_doses(
         ruleset=ruleset,
         protocol_id=protocol_id,
-        chosen_by=chosen_by,
+        chosen_by=choice.chosen_by,
         default_reason=default_reason,
         start_on=start,
         start_note=start_note,
-        form=choices.form or ruleset.protocol(protocol_id).default_form,
+        form=choices.form or default_form,
         morning=morning,
         timing_reason=timing_reason,
         maintenance_days=choices.maintenance_days,
         target_mg=choices.target_mg,
         ceiling_override=choices.ceiling_override,
         basis_rules=[
-            r for r in ("dose-range", "titration-default", limits.sensitive_rule,
+            r for r in ("dose-range", "titration-default", choice.rule_id,
                         limits.morning_rule, "review-at-12-weeks")
-            if r in results
+            if r is not None and r in results
         ],
+        previous_dose=previous,
     )
     return plan, None
+
+
+def _earliest(
+    ctx: Context, verdict: Verdict, verdict_rules: list[str], washout_ends: date | None,
+    results: dict[str, RuleResult],
+) -> date | None:
+    """The earliest permitted start, or None when LDN is not to be started or the start
+    cannot be dated (an undatable ``not_yet``, unknown last dose, depot)."""
+    if verdict not in (Verdict.CANDIDATE, Verdict.CANDIDATE_WITH_CAUTIONS, Verdict.NOT_YET):
+        return None
+    not_yet_rules = [rid for rid in verdict_rules if verdict is Verdict.NOT_YET]
+    if not_yet_rules and not set(not_yet_rules) <= DATABLE_RULES:
+        return None
+    on = ctx.on
+    status = ctx.case.opioids.status
+    if status is OpioidStatus.STOPPED:
+        if washout_ends is None:
+            return None
+        earliest = max(on, washout_ends)
+    elif status is OpioidStatus.NONE:
+        earliest = on
+    else:
+        return None
+    if _outcome(results, SURGERY_RULE) == "fired":
+        when = ctx.case.history.planned_surgery_on
+        assert when is not None
+        earliest = max(earliest, when + timedelta(days=ctx.surgery_postop_days()))
+    return earliest
+
+
+def _medicines(ctx: Context) -> list[MedicineOut]:
+    out = []
+
+    def row(field: str, entry: str, rec: Recognition, confirmed: bool = False) -> MedicineOut:
+        status = "confirmed_not_opioid" if confirmed and not rec.recognised else rec.status
+        if status == "not_recognised":
+            label = "not recognised: confirm it is not an opioid"
+        elif status == "ambiguous":
+            label = ("not recognised (" + " or ".join(rec.meanings)
+                     + "): confirm it is not an opioid")
+        elif status == "confirmed_not_opioid":
+            label = "not recognised; confirmed by the prescriber to contain no opioid"
+        else:
+            label = rec.label
+        return MedicineOut(
+            field=field, entry=entry, status=status, recognised_as=label,
+            role=None if rec.role is None else rec.role.value,
+            role_text=role_words(rec.role) if rec.recognised else status.replace("_", " "),
+            ingredients=list(rec.ingredients), opioid_ingredients=list(rec.opioid_ingredients),
+            formulation=None if rec.formulation is None else rec.formulation.value,
+            tags=list(rec.tags),
+        )
+
+    for line in ctx.opioid_lines():
+        out.append(row(f"opioids.medications[{line.index}].drug", line.med.drug,
+                       line.recognition))
+    for other in ctx.other_lines():
+        out.append(row(f"other_medications[{other.index}]", other.text, other.recognition,
+                       other.confirmed))
+    return out
+
+
+def _names(items: list[str]) -> str:
+    return ", ".join(items) if items else "none"
+
+
+def _placeholders(
+    ctx: Context, earliest: date | None, washout_ends: date | None,
+    washout: tuple[F.WashoutLine, ...], mme_total_value: float | None,
+) -> dict[str, str]:
+    age = ctx.age_years()
+    datable = [w for w in washout if w.washout_class.days is not None]
+    surgery = ctx.case.history.planned_surgery_on
+    bup = F.buprenorphine_oud_lines(ctx)
+    dose = F.previous_ldn_dose(ctx)
+    groups = ctx.ruleset
+    return {
+        "earliest_start_on": earliest.isoformat() if earliest else "not yet known",
+        "washout_ends_on": washout_ends.isoformat() if washout_ends else "not known",
+        "mme_per_day": "not computable" if mme_total_value is None else f"{mme_total_value:g}",
+        "washout_days": (str(max(w.washout_class.days or 0 for w in datable)) if datable
+                         else "the required number of"),
+        "age_years": "unknown" if age is None else str(age),
+        "unrecognised_medicines": _names([o.text for o in F.unresolved_others(ctx)]),
+        "other_opioids": _names([o.text for o in ctx.other_opioids()]),
+        "oud_agents": _names(F.oud_agents(ctx)) if F.oud_agents(ctx) else "recorded",
+        "buprenorphine_dose": (f"{max(b.med.daily_dose or 0 for b in bup):g} mg" if bup
+                               else "8 mg or more"),
+        "depot_agents": _names(F.depot_agents(ctx)),
+        "pamoras": _names([o.text for o in ctx.other_lines()
+                           if ctx.in_group("peripheral_antagonists", o.recognition)]),
+        "contradictions": "; ".join(F.contradictions(ctx)) or "none",
+        "surgery_on": f" on {surgery.isoformat()}" if surgery else "",
+        "ldn_dose": f"{dose:g} mg" if dose is not None else "dose not recorded",
+        "not_opioids_listed": _names(F.not_opioid_entries(ctx)),
+        "unrecognised_opioids": _names(F.unrecognised_opioid_entries(ctx)),
+        "naltrexone_entries": _names(F.naltrexone_dose_unknown(ctx)),
+        "duplicate_antagonists": _names([o.text for o in ctx.other_lines()
+                                         if groups.group("duplicate_antagonists")
+                                         and ctx.in_group("duplicate_antagonists",
+                                                          o.recognition)]),
+    }
 
 
 def assess(case: Case, *, on: date, ruleset: RuleSet) -> Assessment:
@@ -349,37 +493,21 @@ def assess(case: Case, *, on: date, ruleset: RuleSet) -> Assessment:
 
     washout = ctx.washout_lines()
     washout_ends = ctx.washout_ends_on() if case.opioids.status is OpioidStatus.STOPPED else None
-    earliest: date | None = None
-    datable = verdict is not Verdict.NOT_YET or verdict_rules == [WASHOUT_RULE]
-    if datable and verdict in (
-        Verdict.CANDIDATE, Verdict.CANDIDATE_WITH_CAUTIONS, Verdict.NOT_YET
-    ):
-        status = case.opioids.status
-        if status is OpioidStatus.STOPPED:
-            earliest = None if washout_ends is None else max(on, washout_ends)
-        elif status is OpioidStatus.NONE:
-            earliest = on
+    earliest = _earliest(ctx, verdict, verdict_rules, washout_ends, by_id)
 
-    mme = mme_lines(case, ruleset)
-    mme_total = round(sum(line.mme for line in mme if line.mme is not None), 2)
-    age = ctx.age_years()
-    values = {
-        "earliest_start_on": earliest.isoformat() if earliest else "not yet known",
-        "washout_ends_on": washout_ends.isoformat() if washout_ends else "not known",
-        "mme_per_day": f"{mme_total:g}",
-        "washout_days": (
-            str(max(w.washout_class.days for w in washout)) if washout else "the required number of"
-        ),
-        "age_years": "unknown" if age is None else str(age),
-    }
+    mme = mme_lines(ctx)
+    mme_value, mme_note = mme_total(ctx, mme)
+    values = _placeholders(ctx, earliest, washout_ends, washout, mme_value)
     overrides = {o.rule_id: o for o in case.overrides}
     # Card ids are unique per case, date and rule set, and repeatable for the same inputs.
     case_key = hashlib.sha256(
         f"{case.model_dump_json()}|{on.isoformat()}|{ruleset.sha256}".encode()
     ).hexdigest()
+    starting = verdict not in (Verdict.CONTRAINDICATED, Verdict.NEEDS_INFORMATION)
     findings = [
         f
-        for f in (_finding(r, ruleset, values, overrides, case_key) for r in results)
+        for f in (_finding(r, ruleset, values, overrides, case_key) for r in results
+                  if starting or not r.rule.only_when_starting)
         if f is not None
     ]
     findings.sort(key=lambda f: (_INDICATOR_ORDER[f.indicator], f.status != "fired"))
@@ -404,7 +532,7 @@ def assess(case: Case, *, on: date, ruleset: RuleSet) -> Assessment:
     missing_list = sorted(missing.values(), key=lambda m: (not m.blocks_decision, m.input))
 
     evidence, without = _evidence(case, ruleset)
-    plan, plan_note = _dose_plan(case, ruleset, verdict, earliest, on, by_id)
+    plan, plan_note = _dose_plan(ctx, verdict, earliest, by_id)
     notes = None if plan is None else build_notes(case, plan, ruleset, evidence_ids=[
         e.id for e in evidence])
 
@@ -417,8 +545,9 @@ def assess(case: Case, *, on: date, ruleset: RuleSet) -> Assessment:
         washout_ends_on=washout_ends,
         washout=[
             WashoutOut(
-                drug=w.drug, release=w.release, washout_class=w.washout_class.id,
-                label=w.washout_class.label, days=w.washout_class.days,
+                drug=w.drug, ingredient=w.ingredient, release=w.release,
+                washout_class=w.washout_class.id, label=w.washout_class.label,
+                days=w.washout_class.days, datable=w.washout_class.datable,
                 range_text=w.washout_class.range_text, assumed=w.assumed, note=w.note,
                 last_dose_on=w.last_dose_on, ends_on=w.ends_on,
                 sources=[s.id for s in w.washout_class.sources],
@@ -426,9 +555,11 @@ def assess(case: Case, *, on: date, ruleset: RuleSet) -> Assessment:
             )
             for w in washout
         ],
-        mme_per_day=mme_total,
+        mme_per_day=mme_value,
+        mme_note=mme_note,
         mme_table=ruleset.tables.mme.name,
         mme=list(mme),
+        medicines=_medicines(ctx),
         findings=findings,
         missing_information=missing_list,
         evidence=evidence,
@@ -475,7 +606,9 @@ def _evidence(case: Case, ruleset: RuleSet) -> tuple[list[EvidenceOut], list[str
     for record in ruleset.evidence:
         matched = [c for c in conditions if c in record.applies_to.conditions]
         matched += [t for t in types if t in record.applies_to.pain_types]
-        if not matched:
+        if record.applies_to.all:
+            matched = matched or ["chronic pain"]
+        elif not matched:
             continue
         covered.update(matched)
         out.append(

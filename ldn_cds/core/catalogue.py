@@ -134,20 +134,25 @@ def _tables(ruleset: RuleSet) -> list[str]:
              "| class | used for the start date | range | evidence | sources |",
              "|---|---|---|---|---|"]
     for c in t.washout.classes:
-        lines.append(f"| {c.label} | {c.days} days | {c.range_text} | "
+        used = f"{c.days} days" if c.datable else "no date (cannot be computed)"
+        lines.append(f"| {c.label} | {used} | {c.range_text} | "
                      f"{', '.join(e.value for e in c.evidence)} | {_refs(ruleset, c.sources)} |")
-    lines += ["", "Assignment (first match wins):", ""]
+    lines += ["", "Assignment by the opioid ingredient and formulation of each listed entry "
+              "(brands and combinations are recognised through the medication vocabulary; "
+              "first match wins):", ""]
     for a in t.washout.assignments:
-        drugs = ", ".join(a.drugs) or "any drug"
+        drugs = ", ".join(a.ingredients) or "any ingredient"
         releases = ", ".join(str(r) for r in a.releases) or "any release"
         note = f" ({a.note})" if a.note else ""
         lines.append(f"- {drugs}; {releases} -> `{a.washout_class}`{note}")
+    lines.append(f"- After surgery, LDN restarts after the `{t.washout.postoperative_class}` "
+                 "interval off post-operative opioids.")
     lines += ["", f"## MME factors: {t.mme.name}", "",
               f"Sources: {_refs(ruleset, t.mme.sources)}", "",
-              "| drug | unit | release | factor |", "|---|---|---|---|"]
+              "| ingredient | unit | release | factor |", "|---|---|---|---|"]
     for f in t.mme.factors:
         rel = ", ".join(r.value for r in f.releases) or "any"
-        lines.append(f"| {f.drug} | {f.unit.value} | {rel} | {f.factor:g} |")
+        lines.append(f"| {f.ingredient} | {f.unit.value} | {rel} | {f.factor:g} |")
     lines += [""] + [f"- {c}" for c in t.mme.cautions]
     lines += [f"- {drug}: {note}" for drug, note in t.mme.no_factor_notes.items()]
     limits = ruleset.dosing.limits
@@ -163,12 +168,98 @@ def _tables(ruleset: RuleSet) -> list[str]:
         lines.append(f"| `{p.id}` | {p.name} | {p.start_mg:g} mg | {p.step_mg:g} mg | "
                      f"{p.step_days} days | {p.target_mg:g} mg | {p.default_form.value} | "
                      f"{_refs(ruleset, p.sources)} |")
-    lines += ["", "## Medication groups (matched as whole words, any case)", ""]
+    lines += ["", "Default protocol, in order: the prescriber's choice; the previous LDN dose "
+              f"(`{limits.previous_dose_rule}`); "
+              + "; ".join(f"`{e.protocol}` when `{e.rule}` fires" for e in limits.protocol_rules)
+              + f"; otherwise `{limits.default_protocol}`."]
+    lines += ["", "## Thresholds", "", "| threshold | value | meaning | evidence | sources |",
+              "|---|---|---|---|---|"]
+    for key in type(t.thresholds).model_fields:
+        th = getattr(t.thresholds, key)
+        lines.append(f"| `{key}` | {th.value:g} {th.unit} | {th.meaning} | "
+                     f"{', '.join(e.value for e in th.evidence)} | {_refs(ruleset, th.sources)} |")
+    lines += ["", "## Medication groups (by role and tag in the medication vocabulary)", "",
+              "Every medicine named in a case is recognised by ingredient; see "
+              "[medications.md](medications.md).", ""]
     for g in t.medication_groups:
-        lines.append(f"- `{g.id}` {g.label}: {', '.join(g.names)} ({_refs(ruleset, g.sources)})")
+        parts = []
+        if g.roles:
+            parts.append("roles " + ", ".join(f"`{r.value}`" for r in g.roles))
+        if g.tags:
+            parts.append("tags " + ", ".join(f"`{x}`" for x in g.tags))
+        if g.exclude_tags:
+            parts.append("except tags " + ", ".join(f"`{x}`" for x in g.exclude_tags))
+        lines.append(f"- `{g.id}` {g.label}: {'; '.join(parts)} ({_refs(ruleset, g.sources)})")
     lines += ["", "## Evidence by condition", "",
               "| condition | direction | strength | summary | sources |", "|---|---|---|---|---|"]
     for rec in ruleset.evidence:
-        lines.append(f"| {rec.title} | {rec.direction} | {rec.strength} | {rec.summary} | "
+        title = f"{rec.title} (every case)" if rec.applies_to.all else rec.title
+        lines.append(f"| {title} | {rec.direction} | {rec.strength} | {rec.summary} | "
                      f"{'; '.join(source_out(ruleset, s).label for s in rec.sources)} |")
     return lines
+
+
+def render_medications(ruleset: RuleSet) -> str:
+    """The medication vocabulary as Markdown (``docs/medications.md``): what each name means."""
+    vocab = ruleset.vocabulary
+    src = vocab.provenance
+    ingredients = sorted(vocab.ingredients.values(), key=lambda i: (i.role.value, i.id))
+    opioid_side = [p for p in vocab.products if p.origin != "not_opioids"]
+    not_opioid = [p for p in vocab.products if p.origin == "not_opioids"]
+    lines = [
+        "# Medication vocabulary",
+        "",
+        "<!-- Generated by `ldn-cds rules --medications`; do not edit by hand. -->",
+        "",
+        "Every medicine named in a case (the opioid list, the other medicines, FHIR imports) is "
+        "recognised through this vocabulary by one matcher: case- and punctuation-insensitive, "
+        "whole words, longest name first. A brand or combination counts as its ingredients.",
+        "",
+        f"- Rule set `{ruleset.manifest.id}` {ruleset.version}, SHA-256 `{ruleset.sha256}`",
+        f"- Generated part: {src.get('title')}, {src.get('repository')} commit "
+        f"{src.get('commit')} ({src.get('commit_date')}), {src.get('license')}: "
+        f"{len(vocab.codes)} RxNorm codes",
+        f"- {len(vocab.ingredients)} ingredients, {len(opioid_side)} opioid-side products, "
+        f"{len(not_opioid)} non-opioid brands, {len(vocab.ambiguous)} unresolvable terms",
+        "",
+        "## Value sets",
+        "",
+        "| value set | expansion | codes |",
+        "|---|---|---|",
+    ]
+    for vs in src.get("valuesets", []):
+        lines.append(f"| {vs.get('title')} | {vs.get('expansion_timestamp')} | "
+                     f"{vs.get('codes')} |")
+    lines += ["", "## Ingredients and their roles", "",
+              "| ingredient | role | names matched | tags | sources |", "|---|---|---|---|---|"]
+    for ing in ingredients:
+        names = ", ".join(sorted(set(ing.names)))
+        lines.append(f"| {ing.display} | `{ing.role.value}` | {names} | "
+                     f"{', '.join(ing.tags)} | {_refs(ruleset, ing.sources)} |")
+    lines += ["", "## Products on the opioid side (value-set brands and curated additions)", "",
+              "| product | also written | ingredients | formulation | role | from |",
+              "|---|---|---|---|---|---|"]
+    for p in sorted(opioid_side, key=lambda x: x.name.lower()):
+        lines.append(
+            f"| {p.name} | {', '.join(p.aliases)} | {' + '.join(p.ingredients)} | "
+            f"{p.formulation.value if p.formulation else 'by entry'} | `{p.role.value}` | "
+            f"{'; '.join(_refs(ruleset, [s]) for s in p.sources)} |")
+    lines += ["", "## Combination rules", ""]
+    for c in vocab.combinations:
+        lines.append(f"- {' + '.join(c.ingredients)} -> `{c.role.value}`: {c.note}")
+    lines += ["", "## Terms that cannot be resolved (shown as not recognised)", ""]
+    for a in vocab.ambiguous:
+        names = ", ".join([a.name, *a.aliases])
+        lines.append(f"- {names}: {' or '.join(a.meanings)}")
+    lines += ["", "## Formulation words", ""]
+    for form, words in vocab.formulation_words.items():
+        lines.append(f"- `{form.value}`: {', '.join(words)}")
+    lines += ["", "## LDN itself", "",
+              f"Naltrexone at {vocab.ldn.max_mg:g} mg or less, or written as "
+              f"{', '.join(vocab.ldn.names)}, is LDN (not a duplicate antagonist). Sources: "
+              f"{_refs(ruleset, vocab.ldn.sources)}.",
+              "", "## Non-opioid brands", "",
+              f"Sources: {_refs(ruleset, vocab.not_opioid_sources)}.", ""]
+    for p in sorted(not_opioid, key=lambda x: x.name.lower()):
+        lines.append(f"- {p.name}: {' + '.join(p.ingredients).replace('_', ' ')}")
+    return "\n".join(lines) + "\n"

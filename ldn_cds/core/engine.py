@@ -8,12 +8,13 @@ part is unknown.  Every comparison returns a real ``bool`` (never a truthy value
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from ldn_cds.core.facts import Context
+from ldn_cds.core.facts import group_matches as facts_group_matches
+from ldn_cds.core.medicines import recognise
 from ldn_cds.core.ruleset import (
     AllOf,
     Always,
@@ -37,32 +38,9 @@ class RuleResult:
     inputs_missing: tuple[str, ...]
 
 
-def _name_pattern(name: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![a-z0-9])" + re.escape(name.lower()) + r"(?![a-z0-9])")
-
-
-class _GroupMatcher:
-    """Case-insensitive whole-word matching of medicine names against a named group."""
-
-    def __init__(self, ruleset: RuleSet) -> None:
-        self._patterns = {
-            g.id: [_name_pattern(n) for n in g.names] for g in ruleset.tables.medication_groups
-        }
-
-    def matches(self, group_id: str, medicine: str) -> bool:
-        text = medicine.lower()
-        return any(p.search(text) for p in self._patterns[group_id])
-
-
-_MATCHERS: dict[str, _GroupMatcher] = {}
-
-
 def group_matches(ruleset: RuleSet, group_id: str, medicine: str) -> bool:
-    """True when ``medicine`` names a member of the medication group ``group_id``."""
-    matcher = _MATCHERS.get(ruleset.sha256)
-    if matcher is None:
-        matcher = _MATCHERS[ruleset.sha256] = _GroupMatcher(ruleset)
-    return matcher.matches(group_id, medicine)
+    """True when ``medicine`` (as written) is recognised as a member of the group."""
+    return facts_group_matches(ruleset.group(group_id), recognise(ruleset.vocabulary, medicine))
 
 
 def _compare(op: Op, actual: Any, expected: Any, ctx: Context) -> bool:
@@ -89,7 +67,8 @@ def _compare(op: Op, actual: Any, expected: Any, ctx: Context) -> bool:
     if op is Op.CONTAINS_ANY:
         return any(item in expected for item in actual)
     if op is Op.ANY_IN_GROUP:
-        return any(group_matches(ctx.ruleset, expected, item) for item in actual)
+        group = ctx.ruleset.group(expected)
+        return any(facts_group_matches(group, ctx.recognise(item)) for item in actual)
     raise AssertionError(f"unhandled operator {op}")  # pragma: no cover
 
 

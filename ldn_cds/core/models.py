@@ -65,9 +65,20 @@ class OpioidStatus(StrEnum):
 
 
 class Release(StrEnum):
+    """Formulation class: immediate, extended, transdermal patch, or depot (monthly or weekly
+    injection, implant)."""
+
     IMMEDIATE = "immediate"
     EXTENDED = "extended"
     TRANSDERMAL = "transdermal"
+    DEPOT = "depot"
+
+
+class Use(StrEnum):
+    """How an opioid is taken: every day (scheduled) or only now and then."""
+
+    DAILY = "daily"
+    AS_NEEDED = "as_needed"
 
 
 class DoseUnit(StrEnum):
@@ -101,6 +112,12 @@ class TestResult(StrEnum):
     POSITIVE = "positive"
 
 
+class ThyroidCause(StrEnum):
+    HASHIMOTO = "hashimoto"
+    THYROIDECTOMY = "thyroidectomy"
+    OTHER = "other"
+
+
 class DoseForm(StrEnum):
     CAPSULE = "capsule"
     LIQUID = "liquid"
@@ -118,6 +135,9 @@ class Patient(_Model):
     sex: Sex | None = Field(None, description="female | male | other.")
     pregnant: bool | None = Field(None, description="Pregnant now (true/false); null = not asked.")
     breastfeeding: bool | None = Field(None, description="Breastfeeding now; null = not asked.")
+    postmenopausal: bool | None = Field(
+        None, description="Post-menopausal (recorded): the pregnancy question does not apply."
+    )
 
     @model_validator(mode="after")
     def _male_not_pregnant(self) -> Patient:
@@ -156,19 +176,32 @@ class OpioidMedication(_Model):
     """One opioid the patient takes or took."""
 
     drug: str = Field(
-        min_length=1, max_length=200, description="Generic name, e.g. oxycodone, tramadol."
+        min_length=1, max_length=200,
+        description="The opioid as written: generic or brand, e.g. oxycodone, OxyContin, "
+        "hydrocodone/APAP 10/325. Recognised by ingredient.",
     )
-    release: Release | None = Field(None, description="immediate | extended | transdermal.")
+    release: Release | None = Field(
+        None, description="immediate | extended | transdermal | depot (monthly or weekly "
+        "injection, implant). Null: taken from the product name where it says.",
+    )
     daily_dose: float | None = Field(
-        None, gt=0, le=100_000, description="Total daily dose in `unit`."
+        None, gt=0, le=100_000,
+        description="Total daily dose of the opioid ingredient in `unit` (for a combination "
+        "such as hydrocodone/APAP, the hydrocodone).",
     )
     unit: DoseUnit | None = Field(None, description="mg/day, or mcg/h for patches.")
-    last_dose_on: IsoDate | None = Field(None, description="Date of the last dose (ISO).")
+    use: Use | None = Field(
+        None, description="daily (scheduled, most days) | as_needed (occasional)."
+    )
+    last_dose_on: IsoDate | None = Field(
+        None, description="Date of the last dose (ISO). For a patch: the date the last "
+        "patch was removed. For a depot: the date of the last injection.",
+    )
 
     @field_validator("drug")
     @classmethod
     def _normalise_drug(cls, value: str) -> str:
-        cleaned = " ".join(value.strip().lower().split())
+        cleaned = " ".join(value.split())  # as written (the matcher ignores case)
         if not cleaned:
             raise ValueError("drug must name the opioid, e.g. 'oxycodone'")
         return cleaned
@@ -211,7 +244,17 @@ class History(_Model):
     planned_surgery_on: IsoDate | None = None
     hypothyroidism_on_levothyroxine: bool | None = None
     immunosuppressed: bool | None = None
-    depression_or_suicidality: bool | None = None
+    depression_or_suicidality: bool | None = Field(
+        None, description="Case format 1.0: depression or suicidality (kept; the split "
+        "fields below take precedence when answered).",
+    )
+    depression: bool | None = Field(None, description="Depression (current or recurrent).")
+    suicidal_ideation: bool | None = Field(
+        None, description="Current suicidal ideation (thoughts of self-harm now)."
+    )
+    hypothyroidism_cause: ThyroidCause | None = Field(
+        None, description="hashimoto | thyroidectomy | other: the cause of the hypothyroidism."
+    )
     insomnia_or_vivid_dreams: bool | None = Field(
         None, description="Insomnia or vivid dreams reported (moves the dose to the morning)."
     )
@@ -227,6 +270,23 @@ class History(_Model):
                 "set surgery_planned to true or remove the date"
             )
         return self
+
+
+class LdnStatus(StrEnum):
+    NONE = "none"
+    CURRENT = "current"
+    STOPPED = "stopped"
+
+
+class LdnUse(_Model):
+    """LDN the patient already takes or took (a restart or a transfer of care)."""
+
+    status: LdnStatus | None = Field(None, description="none | current | stopped.")
+    dose_mg: float | None = Field(None, gt=0, le=50, description="Daily LDN dose in mg.")
+    last_dose_on: IsoDate | None = Field(
+        None, description="Last dose, when stopped (a pause of 2 weeks or less restarts at "
+        "the previous dose).",
+    )
 
 
 class CeilingOverride(_Model):
@@ -245,7 +305,9 @@ class PlanChoices(_Model):
     form: DoseForm | None = Field(None, description="capsule | liquid (1 mg/mL).")
     start_on: IsoDate | None = Field(None, description="First dose date.")
     maintenance_days: int | None = Field(
-        None, ge=0, le=365, description="Days of target dose to dispense after titration."
+        None, ge=0, le=365,
+        description="Days of target-dose capsules per fill after titration; refills are "
+        "added so that the supply reaches the review (0: one fill that reaches it).",
     )
     target_mg: float | None = Field(None, gt=0, le=50, description="Target dose in mg.")
     ceiling_override: CeilingOverride | None = None
@@ -276,6 +338,11 @@ class Case(_Model):
     prior_therapies: list[Annotated[str, Field(max_length=200)]] | None = Field(
         None, description="Pain treatments tried before (for the prior-authorization letter)."
     )
+    confirmed_not_opioids: list[Annotated[str, Field(max_length=200)]] | None = Field(
+        None, description="Entries of other_medications, as written, that the prescriber "
+        "confirmed contain no opioid (for names the vocabulary does not recognise).",
+    )
+    ldn: LdnUse = Field(default_factory=LdnUse)
     plan: PlanChoices = Field(default_factory=PlanChoices)
     overrides: list[Override] = Field(default_factory=list)
 
@@ -284,7 +351,7 @@ class Case(_Model):
     def _null_sections_are_empty(cls, data: Any) -> Any:
         if isinstance(data, dict):
             data = dict(data)
-            for key in ("patient", "pain", "opioids", "history", "plan"):
+            for key in ("patient", "pain", "opioids", "history", "plan", "ldn"):
                 if key in data and data[key] is None:
                     del data[key]
             if data.get("overrides", []) is None:
@@ -303,6 +370,11 @@ class Case(_Model):
                     f"opioids.medications: last_dose_on {med.last_dose_on} for {med.drug} is "
                     f"after assessed_on {on}: a last dose cannot be in the future"
                 )
+        if on is not None and self.ldn.last_dose_on is not None and self.ldn.last_dose_on > on:
+            raise ValueError(
+                f"ldn.last_dose_on {self.ldn.last_dose_on} is after assessed_on {on}: "
+                "a last dose cannot be in the future"
+            )
         return self
 
 

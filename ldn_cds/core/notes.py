@@ -11,7 +11,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
-from ldn_cds.core.dosing import DosePlan, DoseStep
+from ldn_cds.core.dosing import DosePlan
 from ldn_cds.core.models import Case, DoseForm
 from ldn_cds.core.ruleset import NoteBlock, RuleSet
 from ldn_cds.core.sources import SourceOut, source_out
@@ -66,49 +66,53 @@ def _section(ruleset: RuleSet, block: NoteBlock) -> NoteSection:
     )
 
 
+def _days(first: int, last: int) -> str:
+    return f"day {first}" if first == last else f"days {first}-{last}"
+
+
 def prescription_lines(plan: DosePlan, ruleset: RuleSet) -> list[str]:
-    """The prescription for the compounding pharmacy, one line per item."""
+    """The prescriptions for the compounding pharmacy, one per line.
+
+    The sig counts days from the first dose ("days 1-7"), not calendar dates, so a late
+    pick-up does not break it.  Each fill whose content differs is its own prescription;
+    identical fills are refills.  Together they reach the review date.
+    """
     when = "at bedtime" if plan.timing == "bedtime" else "in the morning"
     spec_key = "capsule_spec" if plan.form is DoseForm.CAPSULE else "liquid_spec"
     spec = ruleset.notes.compounding[spec_key].text
     lines: list[str] = []
     if plan.form is DoseForm.CAPSULE:
-        for line, step in zip(plan.dispense, _dispensed_steps(plan), strict=True):
-            if step.maintenance:
-                period = f"from {fmt_date(step.start)}, ongoing"
+        for line in plan.dispense:
+            assert line.strength_mg is not None
+            if line.refills == 0:
+                period = f"on {_days(line.day_from, line.day_to)} of LDN"
+                refills = "Refills: 0."
             else:
-                assert step.until is not None
-                period = f"from {fmt_date(step.start)} to {fmt_date(step.until)}"
+                period = f"daily from day {line.day_from} of LDN"
+                refills = f"Refills: {line.refills} (supply to day {line.day_to})."
             lines.append(
-                f"Naltrexone HCl {fmt_mg(step.dose_mg)} capsules, compounded. "
-                f"Sig: take 1 capsule by mouth {when}, {period}. "
-                f"Qty: #{int(line.quantity)} ({line.days} days). Refills: 0."
+                f"Naltrexone HCl {fmt_mg(line.strength_mg)} capsules, compounded. "
+                f"Sig: take 1 capsule by mouth {when} {period}. "
+                f"Qty: #{int(line.quantity)} ({line.days} days). {refills}"
             )
     else:
         per_ml = ruleset.dosing.limits.liquid_mg_per_ml
-        chart = "; ".join(
-            f"{s.ml_per_dose:g} mL ({fmt_mg(s.dose_mg)}) from {fmt_date(s.start)}"
-            for s in plan.steps
-        )
-        fills = "; ".join(f"fill {i}: {d.quantity:g} mL ({d.days} days)"
-                          for i, d in enumerate(plan.dispense, start=1))
-        lines.append(
-            f"Naltrexone {per_ml:g} mg/mL oral liquid, compounded. "
-            f"Sig: per the attached titration chart, by mouth {when}: {chart}. "
-            f"Qty: {fills}. Dispense with an oral syringe. "
-            f"Refills: {max(len(plan.dispense) - 1, 0)} as listed."
-        )
+        total = len(plan.dispense)
+        for number, line in enumerate(plan.dispense, start=1):
+            chart = "; ".join(
+                f"{dose / per_ml:g} mL ({fmt_mg(dose)}) on {_days(first, last)}"
+                for first, last, dose in line.doses
+            )
+            refills = (f"Refills: {line.refills} (supply to day {line.day_to})."
+                       if line.refills else "Refills: 0.")
+            lines.append(
+                f"Naltrexone {per_ml:g} mg/mL oral liquid, compounded "
+                f"(prescription {number} of {total}). Sig: by mouth {when}: {chart}. "
+                f"Qty: {line.quantity:g} mL ({line.days} days). {refills} "
+                "Keep refrigerated. Dispense with an oral syringe."
+            )
     lines.extend(spec)
     return lines
-
-
-def _dispensed_steps(plan: DosePlan) -> list[DoseStep]:
-    steps: list[DoseStep] = []
-    for step in plan.steps:
-        count = step.days if step.days is not None else plan.maintenance_days
-        if count > 0:
-            steps.append(step)
-    return steps
 
 
 def build_notes(
@@ -145,7 +149,8 @@ def build_notes(
     monitoring = [
         f"Titration from {fmt_date(plan.start_on)} to {fmt_mg(plan.target_mg)} "
         f"(reached {fmt_date(plan.target_reached_on)}).",
-        f"Review on {fmt_date(plan.review_on)} ({plan.review_basis}).",
+        f"Review on {fmt_date(plan.review_on)} ({plan.review_basis}); supply to "
+        f"{fmt_date(plan.supply_through)}.",
         *appeal[1:],
     ]
     rationale = appeal[:1]

@@ -313,11 +313,11 @@ def _verdict_banner(assessment: Assessment) -> Banner:
     symbol, tone = VERDICT_STYLE[assessment.verdict]
     lines = []
     if assessment.earliest_start_on is not None:
-        lines.append(f"Earliest safe start: {fmt_date(assessment.earliest_start_on)}")
+        lines.append(f"Earliest permitted start: {fmt_date(assessment.earliest_start_on)}")
     elif assessment.verdict in (Verdict.CONTRAINDICATED, Verdict.NEEDS_INFORMATION):
-        lines.append("Earliest safe start: none (LDN is not to be started now)")
+        lines.append("Earliest permitted start: none (LDN is not to be started now)")
     else:
-        lines.append("Earliest safe start: not yet known (the opioid washout cannot be dated)")
+        lines.append("Earliest permitted start: not yet known (the opioid washout cannot be dated)")
     if assessment.washout_ends_on is not None:
         lines.append(f"Opioid washout ends: {fmt_date(assessment.washout_ends_on)}")
     if assessment.verdict_rules:
@@ -364,16 +364,17 @@ def _mme_blocks(assessment: Assessment) -> list[Block]:
         )
         out.append(Table(("Drug", "Release", "Daily dose", "Factor", "MME/day", "Note"), rows,
                          (0.18, 0.13, 0.15, 0.09, 0.11, 0.34)))
-    out.append(Para(
-        f"{assessment.mme_per_day:g} MME per day (table: {assessment.mme_table}).",
-        label="Total:",
-    ))
+    total = ("not computable" if assessment.mme_per_day is None
+             else f"{assessment.mme_per_day:g} MME per day")
+    note = f" {assessment.mme_note}." if assessment.mme_note else ""
+    out.append(Para(f"{total} (table: {assessment.mme_table}).{note}", label="Total:"))
     if assessment.washout:
         washout_rows = tuple(
             (
                 w.drug,
                 w.label,
-                f"{w.days} days ({w.range_text})" + (" — assumed" if w.assumed else ""),
+                (f"{w.days} days ({w.range_text})" if w.days is not None else w.range_text)
+                + (" — assumed" if w.assumed else ""),
                 fmt_date(w.last_dose_on) if w.last_dose_on else "unknown",
                 fmt_date(w.ends_on) if w.ends_on else "unknown",
             )
@@ -600,8 +601,9 @@ HOW_TO_TAKE: dict[str, tuple[str, ...]] = {  # §8.8
     "morning": ("Take LDN once a day, in the morning.",),
 }
 HOW_CAPSULE = "Take the number of capsules shown in the chart."  # §8.8
-HOW_LIQUID = (  # §8.8
+HOW_LIQUID = (  # §8.8, §6 (USP <795>)
     "Shake the bottle well. Use the syringe to measure each dose.",
+    "Keep the bottle in the fridge.",
 )
 MISSED_DOSE = (  # §8.8
     "If you miss a dose, do not take two doses the next time. Just go on as usual."

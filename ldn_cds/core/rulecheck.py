@@ -21,7 +21,8 @@ from pydantic import BaseModel, ValidationError
 
 from ldn_cds.core.assessment import WASHOUT_RULE
 from ldn_cds.core.engine import comparisons, facts_used, run_rule
-from ldn_cds.core.facts import FACTS, Context
+from ldn_cds.core.facts import FACTS, PLAN_FACTS, Context
+from ldn_cds.core.medicines import TAGS, CuratedFile, NotOpioidsFile, RxNormTable, assemble
 from ldn_cds.core.models import parse_case
 from ldn_cds.core.ruleset import (
     VALUELESS_OPS,
@@ -51,6 +52,12 @@ TABLE_FILES = {
     "washout": "tables/washout.yaml",
     "mme": "tables/mme.yaml",
     "medication_groups": "tables/medication_groups.yaml",
+    "thresholds": "tables/thresholds.yaml",
+}
+VOCABULARY_FILES: dict[str, type[BaseModel]] = {
+    "vocabulary/curated.yaml": CuratedFile,
+    "vocabulary/not_opioids.yaml": NotOpioidsFile,
+    "vocabulary/rxnorm_opioids.json": RxNormTable,
 }
 KIND_ORDER = ("safety", "caution", "evidence", "dosing", "information")
 """Order of rules in the trace and the catalogue: what can stop a start comes first."""
@@ -141,6 +148,20 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
                 problems.append(Problem(TABLE_FILES.get(key, key), _loc(tuple(err["loc"][1:])),
                                         err["msg"]))
 
+    vocab_parts: dict[str, Any] = {}
+    for name, model in VOCABULARY_FILES.items():
+        if name not in files:
+            problems.append(Problem(name, "", "file is missing"))
+        else:
+            vocab_parts[name] = _validate(model, files[name], name, problems)
+    vocabulary = None
+    if all(isinstance(vocab_parts.get(n), m) for n, m in VOCABULARY_FILES.items()):
+        vocabulary, vocab_problems = assemble(
+            vocab_parts["vocabulary/curated.yaml"], vocab_parts["vocabulary/rxnorm_opioids.json"],
+            vocab_parts["vocabulary/not_opioids.yaml"],
+        )
+        problems.extend(Problem(p.file, p.location, p.message) for p in vocab_problems)
+
     rules: list[Rule] = []
     rule_files: dict[str, str] = {}
     rule_paths = sorted(n for n in files if n.startswith("rules/"))
@@ -196,6 +217,22 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
                                         f"source {ref_id!r} is not in bibliography.yaml"))
 
     groups = None if table_obj is None else {g.id for g in table_obj.medication_groups}
+    if vocabulary is not None:
+        curated = vocab_parts["vocabulary/curated.yaml"]
+        check_refs("vocabulary/curated.yaml", "ldn.sources", curated.ldn.sources)
+        for i, ing in enumerate(curated.ingredients):
+            check_refs("vocabulary/curated.yaml", f"ingredients[{i}] ({ing.id}).sources",
+                       ing.sources)
+        for i, prod in enumerate(curated.products):
+            check_refs("vocabulary/curated.yaml", f"products[{i}] ({prod.name}).sources",
+                       prod.sources)
+        for i, combo in enumerate(curated.combinations):
+            check_refs("vocabulary/curated.yaml", f"combinations[{i}].sources", combo.sources)
+        for i, amb in enumerate(curated.ambiguous):
+            check_refs("vocabulary/curated.yaml", f"ambiguous[{i}] ({amb.name}).sources",
+                       amb.sources)
+        check_refs("vocabulary/not_opioids.yaml", "sources",
+                   vocab_parts["vocabulary/not_opioids.yaml"].sources)
     for rule in rules:
         file = rule_files[rule.id]
         where = f"rule {rule.id}"
@@ -217,14 +254,32 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
                                         "target above the ceiling"))
         check_refs("protocols.yaml", "limits.sources", dosing.limits.sources)
         protocol_ids = {p.id for p in dosing.protocols}
-        for key in ("default_protocol", "sensitive_protocol"):
-            if getattr(dosing.limits, key) not in protocol_ids:
-                problems.append(Problem("protocols.yaml", f"limits.{key}",
-                                        f"no protocol {getattr(dosing.limits, key)!r}"))
-        for key in ("sensitive_rule", "morning_rule"):
+        if dosing.limits.default_protocol not in protocol_ids:
+            problems.append(Problem("protocols.yaml", "limits.default_protocol",
+                                    f"no protocol {dosing.limits.default_protocol!r}"))
+        for key in ("previous_dose_rule", "morning_rule"):
             if getattr(dosing.limits, key) not in rule_ids:
                 problems.append(Problem("protocols.yaml", f"limits.{key}",
                                         f"no rule {getattr(dosing.limits, key)!r}"))
+        by_id = {r.id: r for r in rules}
+        choosers: list[tuple[str, str, str | None]] = [
+            (f"limits.protocol_rules[{i}]", e.rule, e.protocol)
+            for i, e in enumerate(dosing.limits.protocol_rules)]
+        choosers.append(("limits.previous_dose_rule", dosing.limits.previous_dose_rule, None))
+        for loc, rule_id, protocol_id in choosers:
+            if protocol_id is not None and protocol_id not in protocol_ids:
+                problems.append(Problem("protocols.yaml", f"{loc}.protocol",
+                                        f"no protocol {protocol_id!r}"))
+            chooser = by_id.get(rule_id)
+            if chooser is None:
+                problems.append(Problem("protocols.yaml", f"{loc}.rule", f"no rule {rule_id!r}"))
+                continue
+            loops = sorted(set(facts_used(chooser.condition)) & PLAN_FACTS)
+            if loops:
+                problems.append(Problem(
+                    "protocols.yaml", f"{loc}.rule",
+                    f"rule {rule_id!r} picks the protocol but reads {loops}, which depend "
+                    "on the protocol"))
     if rule_paths and WASHOUT_RULE not in rule_ids:
         problems.append(Problem("rules/", "", f"the washout rule {WASHOUT_RULE!r} is required"))
     if isinstance(notes, NotesFile):
@@ -238,7 +293,8 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
                 problems.append(Problem("notes.yaml", f"{section}.{key}",
                                         "required block missing"))
     if table_obj is not None:
-        _check_tables(table_obj, check_refs, problems)
+        _check_tables(table_obj, check_refs, problems,
+                      None if vocabulary is None else set(vocabulary.ingredients))
 
     if (
         problems
@@ -248,6 +304,7 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
         or not isinstance(dosing, ProtocolFile)
         or not isinstance(notes, NotesFile)
         or table_obj is None
+        or vocabulary is None
     ):
         raise RuleSetError(problems or [Problem("resources", "", "rule set incomplete")])
     rules.sort(key=lambda r: KIND_ORDER.index(r.kind))  # stable: file order within a kind
@@ -260,32 +317,68 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
         tables=table_obj,
         dosing=dosing,
         notes=notes,
+        vocabulary=vocabulary,
         rule_files=rule_files,
     )
 
 
 def _check_tables(
     tables: Tables, check_refs: Callable[[str, str, Sequence[Any]], None],
-    problems: list[Problem],
+    problems: list[Problem], ingredients: set[str] | None,
 ) -> None:
     washout_file = TABLE_FILES["washout"]
     class_ids = {c.id for c in tables.washout.classes}
     for i, wclass in enumerate(tables.washout.classes):
         check_refs(washout_file, f"classes[{i}].sources", wclass.sources)
-        if wclass.days < wclass.min_days:
+        if wclass.datable and (wclass.days is None or wclass.min_days is None):
+            problems.append(Problem(washout_file, f"classes[{i}]",
+                                    "a datable class needs min_days and days"))
+        elif not wclass.datable and wclass.days is not None:
+            problems.append(Problem(washout_file, f"classes[{i}].days",
+                                    "a class that cannot be dated has no days"))
+        elif wclass.days is not None and wclass.min_days is not None and (
+            wclass.days < wclass.min_days
+        ):
             problems.append(Problem(washout_file, f"classes[{i}].days",
                                     "days must be at least min_days"))
+    postop = next((c for c in tables.washout.classes
+                   if c.id == tables.washout.postoperative_class), None)
+    if postop is None or not postop.datable:
+        problems.append(Problem(washout_file, "postoperative_class",
+                                "must name a datable washout class"))
     for i, assignment in enumerate(tables.washout.assignments):
         if assignment.washout_class not in class_ids:
             problems.append(Problem(washout_file, f"assignments[{i}].washout_class",
                                     f"no class {assignment.washout_class!r}"))
+        if ingredients is not None:
+            for ing in assignment.ingredients:
+                if ing not in ingredients:
+                    problems.append(Problem(washout_file, f"assignments[{i}].ingredients",
+                                            f"unknown ingredient {ing!r}"))
     last = tables.washout.assignments[-1]
-    if last.drugs or last.releases:
+    if last.ingredients or last.releases:
         problems.append(Problem(washout_file, "assignments[-1]",
-                                "the last assignment must be a catch-all (no drugs, no releases)"))
+                                "the last assignment must be a catch-all (no ingredients, "
+                                "no releases)"))
     check_refs(TABLE_FILES["mme"], "sources", tables.mme.sources)
+    if ingredients is not None:
+        for i, factor in enumerate(tables.mme.factors):
+            if factor.ingredient not in ingredients:
+                problems.append(Problem(TABLE_FILES["mme"], f"factors[{i}].ingredient",
+                                        f"unknown ingredient {factor.ingredient!r}"))
+    groups_file = TABLE_FILES["medication_groups"]
     for i, group in enumerate(tables.medication_groups):
-        check_refs(TABLE_FILES["medication_groups"], f"[{i}] ({group.id}).sources", group.sources)
+        check_refs(groups_file, f"[{i}] ({group.id}).sources", group.sources)
+        if not group.roles and not group.tags:
+            problems.append(Problem(groups_file, f"[{i}] ({group.id})",
+                                    "a group selects by roles or tags"))
+        bad = (set(group.tags) | set(group.exclude_tags)) - TAGS
+        if bad:
+            problems.append(Problem(groups_file, f"[{i}] ({group.id})",
+                                    f"unknown tag(s) {sorted(bad)}; tags: {sorted(TAGS)}"))
+    thresholds_file = TABLE_FILES["thresholds"]
+    for key in type(tables.thresholds).model_fields:
+        check_refs(thresholds_file, f"{key}.sources", getattr(tables.thresholds, key).sources)
 
 
 def _check_rule(

@@ -13,15 +13,26 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    SkipValidation,
+    Tag,
+    field_validator,
+)
 
+from ldn_cds.core.medicines import Role, Vocabulary
 from ldn_cds.core.models import DoseForm, DoseUnit, Release
 
 SEMVER = r"^\d+\.\d+\.\d+$"
 RULE_ID = r"^[a-z][a-z0-9-]*$"
 PLACEHOLDERS = frozenset(
     {"earliest_start_on", "washout_ends_on", "mme_per_day", "washout_days", "age_years",
-     "missing"}
+     "missing", "unrecognised_medicines", "other_opioids", "oud_agents", "buprenorphine_dose",
+     "depot_agents", "pamoras", "contradictions", "surgery_on", "ldn_dose", "not_opioids_listed",
+     "unrecognised_opioids", "naltrexone_entries", "duplicate_antagonists"}
 )
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
@@ -190,6 +201,10 @@ class Rule(_Data):
     effect_if_unknown: Effect = Field(
         description="Verdict effect when the condition cannot be evaluated (an input unknown)."
     )
+    only_when_starting: bool = Field(
+        False, description="True: the card is shown only when LDN may be started (not for "
+        "contraindicated or needs_information).",
+    )
     summary: str = Field(min_length=5, max_length=140)
     summary_if_unknown: str | None = Field(None, max_length=140)
     detail: str = Field(min_length=5)
@@ -227,6 +242,7 @@ class BibliographyFile(_Data):
 
 
 class EvidenceApplies(_Data):
+    all: bool = Field(False, description="True: shown for every chronic-pain case.")
     conditions: list[str] = Field(default_factory=list)
     pain_types: list[str] = Field(default_factory=list)
 
@@ -249,8 +265,11 @@ class EvidenceFile(_Data):
 class WashoutClass(_Data):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
-    min_days: int = Field(ge=0, le=60)
-    days: int = Field(ge=1, le=60, description="Interval used for the earliest start date.")
+    datable: bool = Field(True, description="False: no date can be computed (depot forms).")
+    min_days: int | None = Field(None, ge=0, le=60)
+    days: int | None = Field(
+        None, ge=1, le=60, description="Interval used for the earliest start date."
+    )
     range_text: str
     evidence: list[EvidenceTag] = Field(min_length=1)
     sources: list[SourceRef] = Field(min_length=1)
@@ -259,7 +278,7 @@ class WashoutClass(_Data):
 class WashoutAssignment(_Data):
     """First matching assignment wins.  Empty lists match anything."""
 
-    drugs: list[str] = Field(default_factory=list)
+    ingredients: list[str] = Field(default_factory=list, description="Ingredient ids.")
     releases: list[Release | Literal["unknown"]] = Field(default_factory=list)
     washout_class: str
     assumed: bool = Field(False, description="True when chosen because data were missing.")
@@ -269,10 +288,14 @@ class WashoutAssignment(_Data):
 class WashoutTable(_Data):
     classes: list[WashoutClass] = Field(min_length=1)
     assignments: list[WashoutAssignment] = Field(min_length=1)
+    postoperative_class: str = Field(
+        description="Class whose interval follows post-operative opioids (restart after "
+        "surgery)."
+    )
 
 
 class MmeFactor(_Data):
-    drug: str
+    ingredient: str
     unit: DoseUnit
     releases: list[Release] = Field(default_factory=list, description="Empty: any release.")
     factor: float = Field(gt=0)
@@ -287,10 +310,36 @@ class MmeTable(_Data):
 
 
 class MedicationGroup(_Data):
+    """Medicines selected by role and tag in the vocabulary (never by name lists)."""
+
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
-    names: list[str] = Field(min_length=1)
+    roles: list[Role] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    exclude_tags: list[str] = Field(default_factory=list)
     sources: list[SourceRef] = Field(min_length=1)
+
+
+class Threshold(_Data):
+    value: float
+    unit: str
+    meaning: str
+    evidence: list[EvidenceTag] = Field(min_length=1)
+    sources: list[SourceRef] = Field(min_length=1)
+
+
+class Thresholds(_Data):
+    """Numbers the facts use, each with its source."""
+
+    pregnancy_question_max_age: Threshold
+    buprenorphine_oud_dose: Threshold
+    restart_previous_dose_max_days: Threshold
+    surgery_margin_days: Threshold
+
+
+class ProtocolRule(_Data):
+    rule: str = Field(description="A rule id; when it fires, this protocol is the default.")
+    protocol: str
 
 
 class Protocol(_Data):
@@ -313,14 +362,18 @@ class DoseLimits(_Data):
     ceiling_mg: float = Field(gt=0)
     review_weeks: int = Field(ge=1)
     min_weeks_at_target: int = Field(ge=1)
-    default_maintenance_days: int = Field(ge=0)
+    default_maintenance_days: int = Field(
+        ge=1, description="Days of capsules per maintenance fill (refills reach the review)."
+    )
     liquid_mg_per_ml: float = Field(gt=0)
     liquid_max_fill_days: int = Field(
-        ge=1, description="Longest supply of liquid per fill (the tested refrigerated dating)."
+        ge=1, description="Longest supply of liquid per fill (its beyond-use date)."
     )
     default_protocol: str
-    sensitive_protocol: str
-    sensitive_rule: str
+    protocol_rules: list[ProtocolRule] = Field(
+        min_length=1, description="In order: the first rule that fires picks the protocol."
+    )
+    previous_dose_rule: str = Field(description="Rule that offers the previous LDN dose.")
     morning_rule: str
     sources: list[SourceRef] = Field(min_length=1)
 
@@ -329,6 +382,7 @@ class Tables(_Data):
     washout: WashoutTable
     mme: MmeTable
     medication_groups: list[MedicationGroup] = Field(min_length=1)
+    thresholds: Thresholds
 
 
 class ProtocolFile(_Data):
@@ -373,6 +427,9 @@ class RuleSet(_Data):
     tables: Tables
     dosing: ProtocolFile
     notes: NotesFile
+    vocabulary: SkipValidation[Vocabulary] = Field(
+        description="Assembled and checked by medicines.assemble (not validated again)."
+    )
     rule_files: dict[str, str] = Field(description="rule id -> file it came from")
 
     @property

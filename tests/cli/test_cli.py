@@ -31,7 +31,10 @@ def run_script(*args: str | Path) -> subprocess.CompletedProcess[str]:
 def check_contract(obj: dict[str, Any]) -> None:
     assert obj["verdict"] in VERDICTS
     assert obj["earliest_start_on"] is None or isinstance(obj["earliest_start_on"], str)
-    assert isinstance(obj["mme_per_day"], int | float)
+    # a number, or null with the reason when it cannot be computed (never 0 for an unknown)
+    assert obj["mme_per_day"] is None or isinstance(obj["mme_per_day"], int | float)
+    if obj["mme_per_day"] is None:
+        assert obj["mme_note"]
     assert isinstance(obj["findings"], list)
     for finding in obj["findings"]:
         assert {"rule_id", "indicator", "summary", "sources"} <= set(finding)
@@ -44,6 +47,7 @@ def check_contract(obj: dict[str, Any]) -> None:
         assert {"start_mg", "target_mg", "max_mg", "steps"} <= set(plan)
         assert all({"from", "dose_mg"} <= set(step) for step in plan["steps"])
         assert plan["steps"][0]["from"] >= obj["earliest_start_on"]
+        assert plan["supply_through"] >= plan["review_on"]  # the supply reaches the review
     assert {"version", "sha256"} <= set(obj["ruleset"])
     assert len(obj["ruleset"]["sha256"]) == 64
 
@@ -168,7 +172,7 @@ def test_usage_errors_exit_2() -> None:
 def test_rules_lists_catalogue() -> None:
     proc = run_script("rules")
     assert proc.returncode == 0
-    assert "opioid-washout v1.0.0" in proc.stdout
+    assert "opioid-washout v2.0.0" in proc.stdout
     assert "sha256" in proc.stdout
 
 

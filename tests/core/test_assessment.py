@@ -51,8 +51,8 @@ def test_clean_candidate_output(make_case: Any, ruleset: RuleSet) -> None:
     assert result.earliest_start_on == ON
     assert result.mme_per_day == 0
     assert result.missing_information == []
-    assert {f.rule_id for f in result.findings} == {"off-label-compounded",
-                                                    "opioid-blockade-card"}
+    assert {f.rule_id for f in result.findings} == {
+        "off-label-compounded", "opioid-blockade-card", "evidence-diabetic-neuropathy"}
     assert result.ruleset.sha256 == ruleset.sha256
     assert result.ruleset.version == ruleset.version
     assert result.program_version == __version__
@@ -112,7 +112,8 @@ def test_age_placeholder(make_case: Any, ruleset: RuleSet) -> None:
 
 
 def test_cannot_evaluate_finding_and_missing_information(make_case: Any, ruleset: RuleSet) -> None:
-    result = run(make_case, ruleset, {"patient": {"pregnant": None},
+    result = run(make_case, ruleset, {"patient": {"pregnant": None,
+                                                  "date_of_birth": "1990-02-01"},
                                       "history": {"renal": None}})
     assert result.verdict is Verdict.NEEDS_INFORMATION
     card = next(f for f in result.findings if f.rule_id == "pregnancy")
@@ -149,7 +150,8 @@ def test_override_attached_to_finding(make_case: Any, ruleset: RuleSet) -> None:
 
 
 def test_no_plan_for_contraindicated_or_needs_information(make_case: Any, ruleset: RuleSet) -> None:
-    for patch in ({"patient": {"pregnant": True}}, {"patient": {"pregnant": None}}):
+    for patch in ({"patient": {"pregnant": True}},
+                  {"patient": {"pregnant": None, "date_of_birth": "1990-02-01"}}):
         result = run(make_case, ruleset, patch)
         assert result.dose_plan is None
         assert result.notes is None
@@ -160,7 +162,7 @@ def test_no_plan_when_not_yet_without_a_date(make_case: Any, ruleset: RuleSet) -
     result = run(make_case, ruleset, {"opioids": {"status": "current"}})
     assert result.dose_plan is None
     assert result.earliest_start_on is None
-    assert "washout" in (result.dose_plan_note or "")
+    assert "earliest permitted start" in (result.dose_plan_note or "")
 
 
 def test_not_yet_by_washout_and_hidden_opioid_has_no_date(make_case: Any, ruleset: RuleSet) -> None:
@@ -203,8 +205,10 @@ def test_mme_table_named(make_case: Any, ruleset: RuleSet) -> None:
     result = run(make_case, ruleset, {"opioids": {"status": "current", "medications": [
         {"drug": "buprenorphine", "release": "transdermal", "daily_dose": 10, "unit": "mcg/h"}]}})
     assert "CDC 2022" in result.mme_table
-    assert result.mme_per_day == 0
+    # CDC 2022 gives buprenorphine no factor: the total is not computable, never 0
+    assert result.mme_per_day is None
     assert "buprenorphine" in (result.mme[0].note or "")
+    assert "buprenorphine" in (result.mme_note or "")
 
 
 def test_json_dump_has_contract_keys(make_case: Any, ruleset: RuleSet) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ldn_cds.core.catalogue import describe_condition, render_markdown
+from ldn_cds.core.catalogue import describe_condition, render_markdown, render_medications
 from ldn_cds.core.ruleset import AllOf, Comparison, NotOf, Op, RuleSet
 
 DOCS_RULES = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
@@ -40,3 +40,18 @@ def test_describe_condition_in_words() -> None:
         "  - `patient.pregnant` is yes\n"
         "  - NOT:\n"
         "    - `history.liver` is one of `mild`, `cirrhosis`")
+
+
+def test_docs_medications_md_is_up_to_date(ruleset: RuleSet) -> None:
+    path = DOCS_RULES.with_name("medications.md")
+    assert path.is_file(), "generate it: ldn-cds rules --medications > docs/medications.md"
+    assert path.read_text(encoding="utf-8") == render_medications(ruleset), (
+        "docs/medications.md is stale: regenerate with "
+        "`ldn-cds rules --medications > docs/medications.md`")
+
+
+def test_medications_catalogue_names_every_opioid_ingredient(ruleset: RuleSet) -> None:
+    text = render_medications(ruleset)
+    for ing in ruleset.vocabulary.ingredients.values():
+        if ing.role.value != "not_opioid":
+            assert f"| {ing.display} | `{ing.role.value}` |" in text, ing.id

@@ -76,34 +76,59 @@ def test_review_rule_is_max_of_12_weeks_and_8_at_target(ruleset: RuleSet) -> Non
 
 def test_capsule_dispense(ruleset: RuleSet) -> None:
     p = plan(ruleset, "standard", form=DoseForm.CAPSULE, maintenance_days=30)
-    assert [(x.strength_mg, x.quantity, x.unit, x.days) for x in p.dispense] == [
-        (1.5, 7, "capsules", 7), (3.0, 7, "capsules", 7), (4.5, 30, "capsules", 30)]
+    # review on day 85 (12 weeks); titration days 1-14; 71 more days = 3 fills of 30
+    assert [(x.strength_mg, x.quantity, x.unit, x.days, x.refills) for x in p.dispense] == [
+        (1.5, 7, "capsules", 7, 0), (3.0, 7, "capsules", 7, 0),
+        (4.5, 30, "capsules", 30, 2)]
+    assert [(x.day_from, x.day_to) for x in p.dispense] == [(1, 7), (8, 14), (15, 104)]
+    assert p.review_on == START + timedelta(days=84)
+    assert p.supply_through == START + timedelta(days=103)
     assert [s.capsule_strength_mg for s in p.steps] == [1.5, 3.0, 4.5]
     assert all(s.capsules_per_dose == 1 and s.ml_per_dose is None for s in p.steps)
 
 
-def test_capsule_without_maintenance(ruleset: RuleSet) -> None:
+def test_capsule_maintenance_zero_is_one_fill_to_the_review(ruleset: RuleSet) -> None:
     p = plan(ruleset, "standard", form=DoseForm.CAPSULE, maintenance_days=0)
-    assert [x.strength_mg for x in p.dispense] == [1.5, 3.0]
+    # days 15-85 in one fill: 71 capsules, no refills; the supply ends on the review day
+    assert [(x.strength_mg, x.quantity, x.refills) for x in p.dispense] == [
+        (1.5, 7, 0), (3.0, 7, 0), (4.5, 71, 0)]
+    assert p.supply_through == p.review_on
 
 
 def test_liquid_dispense_standard(ruleset: RuleSet) -> None:
     p = plan(ruleset, "standard", form=DoseForm.LIQUID)
-    # 7 d x 1.5 + 7 d x 3 + 30 d x 4.5 = 10.5 + 21 + 135 = 166.5 mL in one 44-day fill
-    assert [(x.quantity, x.unit, x.days) for x in p.dispense] == [(166.5, "mL", 44)]
+    # 85 days to the review in fills of at most 35 days (USP <795> preserved aqueous):
+    # fill 1 = 7 x 1.5 + 7 x 3 + 21 x 4.5 = 126 mL; fills 2 and 3 = 35 x 4.5 = 157.5 mL each,
+    # identical, so one prescription with 1 refill.
+    assert [(x.quantity, x.unit, x.days, x.refills) for x in p.dispense] == [
+        (126.0, "mL", 35, 0), (157.5, "mL", 35, 1)]
+    assert all(x.keep_refrigerated for x in p.dispense)
+    assert p.supply_through == START + timedelta(days=104)
     assert [s.ml_per_dose for s in p.steps] == [1.5, 3.0, 4.5]
     assert all(s.capsule_strength_mg is None for s in p.steps)
 
 
-def test_liquid_fills_at_most_60_days(ruleset: RuleSet) -> None:
+def test_liquid_fills_at_most_35_days(ruleset: RuleSet) -> None:
     p = plan(ruleset, "sensitive")
-    # 8 steps x 14 d + 30 d maintenance = 142 days: fills of 60, 60 and 22 days.
-    # fill 1: 14x(0.5+1+1.5+2) + 4x2.5 = 80 mL; fill 2: 10x2.5 + 14x(3+3.5+4) + 8x4.5 = 208;
-    # fill 3: 22x4.5 = 99 mL.
-    assert [(x.days, x.quantity) for x in p.dispense] == [(60, 80.0), (60, 208.0), (22, 99.0)]
+    # 0.5 -> 4.5 mg in 0.5 mg steps every 14 days: target on day 113; review = day 113 + 8
+    # weeks = day 169; 5 fills of 35 days. Day doses: 1-14 0.5, 15-28 1, 29-42 1.5,
+    # 43-56 2, 57-70 2.5, 71-84 3, 85-98 3.5, 99-112 4, 113+ 4.5 (mg = mL at 1 mg/mL).
+    # fill 1 (1-35) 7+14+10.5 = 31.5; fill 2 (36-70) 10.5+28+35 = 73.5;
+    # fill 3 (71-105) 42+49+28 = 119; fill 4 (106-140) 28+126 = 154; fill 5 157.5.
+    assert [(x.days, x.quantity, x.refills) for x in p.dispense] == [
+        (35, 31.5, 0), (35, 73.5, 0), (35, 119.0, 0), (35, 154.0, 0), (35, 157.5, 0)]
     assert all(x.days <= ruleset.dosing.limits.liquid_max_fill_days for x in p.dispense)
     assert all(x.concentration_mg_per_ml == 1.0 for x in p.dispense)
-    assert "fill 1 of 3" in p.dispense[0].description
+    assert p.review_on == START + timedelta(days=168)
+    assert p.supply_through == START + timedelta(days=174)
+    assert p.dispense[1].doses == [(36, 42, 1.5), (43, 56, 2.0), (57, 70, 2.5)]
+
+
+def test_review_text_is_computed_from_the_plan(ruleset: RuleSet) -> None:
+    assert plan(ruleset, "standard").review_basis == (
+        "12 weeks after the first dose, 10 weeks of it at 4.5 mg")
+    assert plan(ruleset, "sensitive").review_basis == (
+        "24 weeks after the first dose, 8 weeks of it at 4.5 mg")
 
 
 def test_ceiling_without_override_is_an_error(ruleset: RuleSet) -> None:

@@ -15,14 +15,15 @@ from tests.conftest import ON
 # Three atomic conditions on one case: true, false and unknown.
 T = Comparison(fact="history.naltrexone_hypersensitivity", op=Op.IS_TRUE)
 F = Comparison(fact="history.immunosuppressed", op=Op.IS_TRUE)
-U = Comparison(fact="history.depression_or_suicidality", op=Op.IS_TRUE)
+U = Comparison(fact="history.depression", op=Op.IS_TRUE)
 ATOMS = {True: T, False: F, None: U}
 
 
 @pytest.fixture
 def ctx(make_case: Any, ruleset: RuleSet) -> Context:
     case = make_case({"history": {"naltrexone_hypersensitivity": True, "immunosuppressed": False,
-                                  "depression_or_suicidality": None}})
+                                  "depression_or_suicidality": None,
+                                  "depression": None}})
     return Context(case, ON, ruleset)
 
 
@@ -75,7 +76,7 @@ def test_nested_and_reads_recorded(ctx: Context) -> None:
     assert evaluate(cond, ctx, reads) is True
     assert reads == {"history.naltrexone_hypersensitivity": True,
                      "history.immunosuppressed": False,
-                     "history.depression_or_suicidality": None}
+                     "history.depression": None}
     assert set(facts_used(cond)) == set(reads)
 
 
@@ -109,11 +110,11 @@ OPERATOR_CASES = [
      ["crps", "fibromyalgia"], False),
     ({"pain": {"conditions": []}}, "pain.conditions", "contains_any", ["crps"], False),
     ({"other_medications": ["Tylenol with Codeine #3"]}, "other_medications", "any_in_group",
-     "opioid_containing_products", True),
+     "opioid_exposure", True),
     ({"other_medications": ["ibuprofen"]}, "other_medications", "any_in_group",
-     "opioid_containing_products", False),
+     "opioid_exposure", False),
     ({"other_medications": []}, "other_medications", "any_in_group",
-     "opioid_containing_products", False),
+     "opioid_exposure", False),
 ]
 
 
@@ -150,15 +151,17 @@ def test_operator_cases_cover_every_operator() -> None:
 @pytest.mark.parametrize(
     ("medicine", "group", "expected"),
     [
-        ("Promethazine with CODEINE syrup", "opioid_containing_products", True),
-        ("lomotil", "opioid_containing_products", True),
-        ("co-codamol 30/500", "opioid_containing_products", True),
-        ("codeinex", "opioid_containing_products", False),  # whole words only
-        ("loperamide", "opioid_containing_products", False),
-        ("Contrave", "naltrexone_products", True),
-        ("naltrexone 50 mg", "naltrexone_products", True),
-        ("naloxone", "naltrexone_products", False),
-        ("Synthroid", "levothyroxine", True),
+        ("Promethazine with CODEINE syrup", "opioid_exposure", True),
+        ("lomotil", "opioid_exposure", True),
+        ("co-codamol 30/500", "opioid_exposure", True),
+        ("codeinex", "opioid_exposure", False),  # whole words only
+        ("loperamide", "opioid_exposure", False),
+        ("Contrave", "duplicate_antagonists", True),
+        ("naltrexone 50 mg", "duplicate_antagonists", True),
+        ("naloxone", "duplicate_antagonists", False),  # a rescue kit, not a daily antagonist
+        ("LDN 4.5 mg", "duplicate_antagonists", False),  # LDN itself
+        ("Lybalvi", "duplicate_antagonists", True),  # samidorphan
+        ("Synthroid", "thyroid_hormone", True),
         ("Antabuse", "disulfiram", True),
     ],
 )
@@ -168,12 +171,15 @@ def test_group_matching(ruleset: RuleSet, medicine: str, group: str, expected: b
 
 def test_run_rule_records_inputs_and_missing(make_case: Any, ruleset: RuleSet) -> None:
     rule = ruleset.rule("pregnancy")
-    result = run_rule(rule, Context(make_case({"patient": {"pregnant": None}}), ON, ruleset))
+    young = {"date_of_birth": "1990-02-01"}
+    result = run_rule(rule, Context(make_case({"patient": {**young, "pregnant": None}}), ON,
+                                    ruleset))
     assert result.outcome == "cannot_evaluate"
     assert result.inputs_missing == ("patient.pregnant",)
     assert result.inputs_read == {"patient.pregnancy_applies": True, "patient.pregnant": None}
 
-    fired = run_rule(rule, Context(make_case({"patient": {"pregnant": True}}), ON, ruleset))
+    fired = run_rule(rule, Context(make_case({"patient": {**young, "pregnant": True}}), ON,
+                                   ruleset))
     assert (fired.outcome, fired.inputs_missing) == ("fired", ())
     male = make_case({"patient": {"sex": "male", "pregnant": None}})
     result = run_rule(rule, Context(male, ON, ruleset))

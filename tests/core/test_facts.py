@@ -121,8 +121,19 @@ def test_washout_ends_on_is_latest(make_case: Any, ruleset: RuleSet) -> None:
     ("patch", "fact", "expected"),
     [
         ({"patient": {"sex": "male", "pregnant": None}}, "patient.pregnancy_applies", False),
-        ({"patient": {"sex": "other"}}, "patient.pregnancy_applies", True),
-        ({"patient": {"sex": None}}, "patient.pregnancy_applies", None),
+        ({"patient": {"sex": "other", "date_of_birth": "1990-02-01"}},
+         "patient.pregnancy_applies", True),
+        ({"patient": {"sex": None, "date_of_birth": "1990-02-01"}},
+         "patient.pregnancy_applies", None),
+        # not asked from 55 (FSRH), nor when post-menopausal, unless a pregnancy is recorded
+        ({"patient": {"sex": "female", "date_of_birth": "1971-11-23"}},
+         "patient.pregnancy_applies", False),
+        ({"patient": {"sex": "female", "date_of_birth": "1971-11-24"}},
+         "patient.pregnancy_applies", True),
+        ({"patient": {"date_of_birth": "1980-01-01", "postmenopausal": True}},
+         "patient.pregnancy_applies", False),
+        ({"patient": {"date_of_birth": "1965-01-01", "pregnant": True}},
+         "patient.pregnancy_applies", True),
         ({"opioids": {"status": "none", "medications": [{"drug": "tramadol"}]}},
          "opioids.listed_but_status_none", True),
         ({}, "opioids.listed_but_status_none", False),
@@ -156,8 +167,12 @@ def test_every_fact_evaluates_on_an_empty_case(ruleset: RuleSet) -> None:
     ctx = Context(parse_case({"schema_version": 1}), ON, ruleset)
     for name in FACTS:
         value = ctx.fact(name)
-        if name not in {"opioids.listed_but_status_none", "opioids.stopped_details_missing"}:
-            assert value is None, name
+        if name in {"opioids.listed_but_status_none", "opioids.stopped_details_missing"}:
+            continue
+        if FACTS[name][0].kind == "bool" and "false when" in FACTS[name][0].description:
+            assert value is False, name  # documented: false unless recorded
+            continue
+        assert value is None, name
 
 
 @pytest.mark.parametrize(
@@ -187,7 +202,7 @@ def test_mme_lines(
     make_case: Any, ruleset: RuleSet, med: dict, mme: float | None, factor: float | None
 ) -> None:
     case = make_case({"opioids": {"status": "current", "medications": [med]}})
-    (line,) = mme_lines(case, ruleset)
+    (line,) = mme_lines(Context(case, ON, ruleset))
     assert line.mme == (None if mme is None else pytest.approx(mme))
     assert line.factor == factor
     if mme is None:
@@ -197,5 +212,5 @@ def test_mme_lines(
 def test_fentanyl_mcg_per_hour_without_release_counts(make_case: Any, ruleset: RuleSet) -> None:
     case = make_case({"opioids": {"status": "current", "medications": [
         {"drug": "fentanyl", "daily_dose": 25, "unit": "mcg/h"}]}})
-    (line,) = mme_lines(case, ruleset)
+    (line,) = mme_lines(Context(case, ON, ruleset))
     assert line.mme == pytest.approx(60.0)

@@ -24,22 +24,25 @@ def test_capsule_prescription(make_case: Any, ruleset: RuleSet) -> None:
     assert "Qty: #7 (7 days)" in text
     assert "Naltrexone HCl 3 mg capsules" in text
     assert "Naltrexone HCl 4.5 mg capsules" in text
-    assert "Qty: #30 (30 days)" in text
-    assert "from 23 Nov 2026 to 29 Nov 2026" in text
-    assert "from 7 Dec 2026, ongoing" in text
+    assert "Qty: #30 (30 days). Refills: 2 (supply to day 104)." in text
+    # the sig counts days from the first dose, so a late pick-up does not break it
+    assert "on days 1-7 of LDN" in text
+    assert "daily from day 15 of LDN" in text
+    assert "2026" not in text
     assert "at bedtime" in text
     assert "beyond-use date" in text.lower()
 
 
 def test_liquid_prescription(make_case: Any, ruleset: RuleSet) -> None:
-    notes = _notes(make_case, ruleset, {"pain": {"conditions": ["fibromyalgia"]}})
+    notes = _notes(make_case, ruleset, {"history": {"multiple_drug_sensitivities": True}})
     text = notes.prescription_text
     assert "1 mg/mL oral liquid" in text
     assert "immediate release" in text.lower()
-    assert "0.5 mL (0.5 mg) from 23 Nov 2026" in text
-    assert "fill 1: 80 mL (60 days); fill 2: 208 mL (60 days); fill 3: 99 mL (22 days)" in text
+    assert "(prescription 1 of 5)" in text
+    assert "0.5 mL (0.5 mg) on days 1-14; 1 mL (1 mg) on days 15-28; 1.5 mL (1.5 mg) on days " \
+           "29-35. Qty: 31.5 mL (35 days)." in text
     assert "oral syringe" in text
-    assert "Refills: 2" in text
+    assert "Keep refrigerated" in text
 
 
 def test_morning_prescription(make_case: Any, ruleset: RuleSet) -> None:

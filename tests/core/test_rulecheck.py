@@ -92,7 +92,7 @@ def critical_without_override_reasons(files: Files) -> str:
 
 
 def missing_catch_all(files: Files) -> str:
-    """the last assignment must be a catch-all (no drugs, no releases)"""
+    """the last assignment must be a catch-all (no ingredients, no releases)"""
     files["tables/washout.yaml"]["assignments"].pop()
     return "tables/washout.yaml"
 

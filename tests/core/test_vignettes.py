@@ -61,8 +61,14 @@ def _check_dose(result: Assessment, dose: dict[str, Any] | None) -> None:
               "target_reached_on": plan.target_reached_on.isoformat(),
               "review_on": plan.review_on.isoformat(),
               "doses": [s.dose_mg for s in plan.steps],
-              "start_note": plan.start_note is not None}
+              "start_note": plan.start_note is not None,
+              "supply_through": plan.supply_through.isoformat(),
+              "review_basis": plan.review_basis,
+              "refills": [line.refills for line in plan.dispense],
+              "fills": [(line.days, line.quantity) for line in plan.dispense]}
     for key, expected in dose.items():
+        if key == "fills":
+            expected = [tuple(x) for x in expected]
         assert simple[key] == expected, f"dose {key}: {simple[key]!r} != {expected!r}"
 
 
@@ -87,7 +93,21 @@ def test_vignette(vignette: dict[str, Any], ruleset: RuleSet) -> None:
         got = result.earliest_start_on.isoformat() if result.earliest_start_on else None
         assert got == expect["earliest_start_on"]
     if "mme_per_day" in expect:
-        assert result.mme_per_day == pytest.approx(expect["mme_per_day"])
+        if expect["mme_per_day"] is None:
+            assert result.mme_per_day is None
+            assert result.mme_note
+        else:
+            assert result.mme_per_day == pytest.approx(expect["mme_per_day"])
+    for entry, status in (expect.get("medicines") or {}).items():
+        found = {m.entry: m for m in result.medicines}
+        assert entry in found, f"medicine {entry!r} not in the output"
+        got = found[entry].role if found[entry].status == "recognised" else found[entry].status
+        assert got == status, f"medicine {entry!r}: {got} != {status}"
+    text = " ".join(f"{f.summary} {f.detail} {f.patient_text or ''}" for f in result.findings)
+    for phrase in expect.get("text_absent", ()):
+        assert phrase.lower() not in text.lower(), f"{phrase!r} must not appear"
+    for phrase in expect.get("text_present", ()):
+        assert phrase.lower() in text.lower(), f"{phrase!r} must appear"
     if "dose" in expect:
         _check_dose(result, expect["dose"])
     for record_id, direction in (expect.get("evidence") or {}).items():

@@ -115,7 +115,8 @@ def test_filling_the_widgets_by_hand_gives_the_cli_verdict(
     assert row.mme.text() == "30"  # MME as typed, from the core's factor table
     for field, value in ((form.hypersensitivity, False), (form.liver, "none"),
                          (form.renal, "none"), (form.oud, "none"), (form.surgery, False),
-                         (form.thyroid, False), (form.immuno, False), (form.depression, False)):
+                         (form.thyroid, False), (form.immuno, False), (form.depression, False),
+                         (form.suicidal, False)):
         _pick(field, value)
     _pick(form.other_meds.mode, "listed")
     qtbot.keyClicks(form.other_meds.edit, "levothyroxine")

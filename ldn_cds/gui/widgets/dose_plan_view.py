@@ -104,7 +104,7 @@ class DosePlanView(QWidget):
                                  (DoseForm.LIQUID.value, "Liquid (1 mg/mL)")],
                                 name="Dose form", unknown_label="Protocol's default")
         self.start_on = DateField(name="Requested start date")
-        self.start_on.setPlaceholderText("earliest safe start")
+        self.start_on.setPlaceholderText("earliest permitted start")
         self.maintenance = NumberField(
             name="Maintenance days to dispense", integer=True,
             placeholder=f"default {limits.default_maintenance_days}")

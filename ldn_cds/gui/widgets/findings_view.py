@@ -122,10 +122,13 @@ class VerdictBanner(QFrame):
         self.title.setText(result.verdict_text)
         lines = []
         if result.earliest_start_on is not None:
-            lines.append(f"Earliest start: {result.earliest_start_on.isoformat()}")
+            lines.append(f"Earliest permitted start: {result.earliest_start_on.isoformat()}")
         elif result.verdict in (Verdict.NOT_YET,):
-            lines.append("Earliest start: not yet known")
-        lines.append(f"Opioids: {result.mme_per_day:g} MME/day")
+            lines.append("Earliest permitted start: not yet known")
+        if result.mme_per_day is None:
+            lines.append("Opioids: MME not computable")
+        else:
+            lines.append(f"Opioids: {result.mme_per_day:g} MME/day")
         lines.append(f"Assessed on {result.assessed_on.isoformat()}")
         self.subtitle.setText("   ·   ".join(lines))
         self.setAccessibleDescription(f"{result.verdict_text}. {' '.join(lines)}")

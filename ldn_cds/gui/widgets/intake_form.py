@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ldn_cds.core.facts import mme_lines
+from ldn_cds.core.facts import mme_line_for
+from ldn_cds.core.medicines import OPIOID_ROLES
 from ldn_cds.core.models import (
     DoseUnit,
+    LdnStatus,
     Liver,
     OpioidStatus,
     OpioidUseDisorder,
@@ -35,6 +37,8 @@ from ldn_cds.core.models import (
     Renal,
     Sex,
     TestResult,
+    ThyroidCause,
+    Use,
     parse_case,
 )
 from ldn_cds.core.ruleset import RuleSet
@@ -60,6 +64,20 @@ _FACT_FIELDS = {
     "opioids.in_washout": "opioids.medications",
     "opioids.stopped_details_missing": "opioids.medications",
     "opioids.listed_but_status_none": "opioids.status",
+    "opioids.oud_treatment": "history.opioid_use_disorder",
+    "opioids.buprenorphine_oud_dose": "opioids.medications",
+    "opioids.depot": "opioids.medications",
+    "opioids.list_not_opioid": "opioids.medications",
+    "opioids.list_unrecognised": "opioids.medications",
+    "opioids.as_needed_only": "opioids.medications",
+    "other_medications.unrecognised": "confirmed_not_opioids",
+    "other_medications.naltrexone_dose_unknown": "other_medications",
+    "answers.contradict_medicines": "other_medications",
+    "ldn.already_on": "ldn.status",
+    "ldn.previous_dose_applies": "ldn.dose_mg",
+    "history.surgery_in_titration": "history.planned_surgery_on",
+    "history.hashimoto": "history.hypothyroidism_cause",
+    "history.after_thyroidectomy": "history.hypothyroidism_cause",
 }
 
 _OPIOID_STATUS_LABELS = {
@@ -75,11 +93,12 @@ def _enum_options(enum: Any) -> list[tuple[str, str]]:
 
 
 def _known_drugs(ruleset: RuleSet) -> list[str]:
-    names = {f.drug for f in ruleset.tables.mme.factors}
-    names |= {k for k in ruleset.tables.mme.no_factor_notes if k != "*"}
-    for assignment in ruleset.tables.washout.assignments:
-        names |= set(assignment.drugs)
-    return sorted(names)
+    """Opioid ingredients and products of the medication vocabulary (for completion)."""
+    vocab = ruleset.vocabulary
+    names = {i.display for i in vocab.ingredients.values()
+             if i.role in OPIOID_ROLES and i.id != "unspecified_opioid"}
+    names |= {p.name for p in vocab.products if p.role in OPIOID_ROLES}
+    return sorted(names, key=str.lower)
 
 
 def _known_conditions(ruleset: RuleSet) -> list[str]:
@@ -90,10 +109,11 @@ def _known_conditions(ruleset: RuleSet) -> list[str]:
 
 
 def _known_medicines(ruleset: RuleSet) -> list[str]:
-    names: set[str] = set()
-    for group in ruleset.tables.medication_groups:
-        names |= set(group.names)
-    return sorted(names)
+    """Every medicine name of the vocabulary (for completion)."""
+    vocab = ruleset.vocabulary
+    names = {i.display for i in vocab.ingredients.values() if i.id != "unspecified_opioid"}
+    names |= {p.name for p in vocab.products}
+    return sorted(names, key=str.lower)
 
 
 class OpioidRow:
@@ -112,14 +132,18 @@ class OpioidRow:
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         line = self.drug.lineEdit()
         if line is not None:
-            line.setPlaceholderText("generic name")
+            line.setPlaceholderText("generic or brand")
         self.release = ChoiceField(_enum_options(Release), name=f"Opioid {n}: release",
                                    unknown_label="—", parent=owner)
         self.dose = NumberField(name=f"Opioid {n}: daily dose", integer=False,
                                 placeholder="dose", parent=owner)
         self.unit = ChoiceField([(u.value, u.value) for u in DoseUnit],
                                 name=f"Opioid {n}: unit", unknown_label="—", parent=owner)
-        self.last = DateField(name=f"Opioid {n}: last dose date", parent=owner)
+        self.use = ChoiceField([(Use.DAILY.value, "daily"), (Use.AS_NEEDED.value, "as needed")],
+                               name=f"Opioid {n}: taken daily or as needed",
+                               unknown_label="—", parent=owner)
+        self.last = DateField(name=f"Opioid {n}: last dose date (patch: date removed)",
+                              parent=owner)
         self.mme = QLabel("—", owner)
         self.mme.setAccessibleName(f"Opioid {n}: morphine milligram equivalents per day")
         self.mme.setMinimumWidth(owner.fontMetrics().horizontalAdvance("000.0"))
@@ -134,18 +158,20 @@ class OpioidRow:
         self.dose.setMaximumWidth(owner.fontMetrics().horizontalAdvance("0000000") + 16)
         self.last.setMinimumWidth(owner.fontMetrics().horizontalAdvance("0000-00-00") + 16)
         self.error = ErrorLabel(owner)
-        for widget in (self.release, self.unit, self.dose, self.last):
+        for widget in (self.release, self.unit, self.dose, self.use, self.last):
             widget.changed.connect(owner.on_row_edited)
         self.drug.currentTextChanged.connect(owner.on_row_edited)
         self.remove.clicked.connect(lambda: owner.remove_row(self))
 
     def widgets(self) -> list[QWidget]:
-        return [self.drug, self.release, self.dose, self.unit, self.last, self.mme, self.remove]
+        return [self.drug, self.release, self.dose, self.unit, self.use, self.last, self.mme,
+                self.remove]
 
     def value(self) -> dict[str, Any]:
         row: dict[str, Any] = {"drug": self.drug.currentText().strip()}
         for key, field in (("release", self.release), ("daily_dose", self.dose),
-                           ("unit", self.unit), ("last_dose_on", self.last)):
+                           ("unit", self.unit), ("use", self.use),
+                           ("last_dose_on", self.last)):
             value = field.value()
             if value is not None:
                 row[key] = value
@@ -158,6 +184,7 @@ class OpioidRow:
         self.dose.set_value(None if dose is None else f"{dose:g}" if isinstance(
             dose, float) else dose)
         self.unit.set_value(med.get("unit"))
+        self.use.set_value(med.get("use"))
         self.last.set_value(med.get("last_dose_on"))
 
 
@@ -165,7 +192,7 @@ class OpioidTable(QWidget):
     """Editable table of opioid medications with MME per row (from the core's mme_lines)."""
 
     changed = Signal()
-    HEADERS = ("Drug", "Release", "Daily dose", "Unit", "Last dose", "MME", "")
+    HEADERS = ("Drug", "Release", "Daily dose", "Unit", "Use", "Last dose", "MME", "")
 
     def __init__(self, *, ruleset: RuleSet, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -229,7 +256,8 @@ class OpioidTable(QWidget):
         self.empty_label.setVisible(not self.rows)
         previous: QWidget | None = None
         for row in self.rows:
-            for widget in [row.drug, row.release, row.dose, row.unit, row.last, row.remove]:
+            for widget in [row.drug, row.release, row.dose, row.unit, row.use, row.last,
+                           row.remove]:
                 if previous is not None:
                     QWidget.setTabOrder(previous, widget)
                 previous = widget
@@ -249,7 +277,8 @@ class OpioidTable(QWidget):
             except ValueError:
                 tip = "Complete the row to compute MME."
             else:
-                line = mme_lines(case, self._ruleset)[0]
+                meds = case.opioids.medications or []
+                line = mme_line_for(self._ruleset, meds[0])
                 if line.mme is not None:
                     text = f"{line.mme:g}"
                     tip = f"factor {line.factor:g}"
@@ -288,7 +317,8 @@ class OpioidTable(QWidget):
             return None
         key = rest.lstrip(".")
         return {"drug": row.drug, "release": row.release, "daily_dose": row.dose,
-                "unit": row.unit, "last_dose_on": row.last}.get(key, row.drug)
+                "unit": row.unit, "use": row.use,
+                "last_dose_on": row.last}.get(key, row.drug)
 
     def show_row_problems(self, problems: dict[int, list[str]]) -> None:
         for i, row in enumerate(self.rows):
@@ -385,12 +415,14 @@ class IntakeForm(QWidget):
         self.sex = ChoiceField(_enum_options(Sex), name="Sex")
         self.pregnant = YesNoField(name="Pregnant now")
         self.breastfeeding = YesNoField(name="Breastfeeding now")
+        self.postmenopausal = YesNoField(name="Post-menopausal")
         self._add(form, "&Name", "patient.name", self.name)
         self._add(form, "Record &number", "patient.record_id", self.record_id)
         self._add(form, "Date of &birth", "patient.date_of_birth", self.dob)
         self._add(form, "&Sex", "patient.sex", self.sex)
         self._add(form, "&Pregnant now", "patient.pregnant", self.pregnant)
         self._add(form, "Breast&feeding now", "patient.breastfeeding", self.breastfeeding)
+        self._add(form, "Post-menopausal", "patient.postmenopausal", self.postmenopausal)
         return group
 
     def _build_pain_section(self, parent: QWidget) -> QGroupBox:
@@ -445,7 +477,13 @@ class IntakeForm(QWidget):
         self.surgery_on = DateField(name="Planned surgery date")
         self.thyroid = YesNoField(name="Hypothyroidism on levothyroxine")
         self.immuno = YesNoField(name="Immunosuppressed or transplant")
-        self.depression = YesNoField(name="Depression or suicidality")
+        self.thyroid_cause = ChoiceField(
+            [(ThyroidCause.HASHIMOTO.value, "Hashimoto's thyroiditis"),
+             (ThyroidCause.THYROIDECTOMY.value, "Thyroidectomy"),
+             (ThyroidCause.OTHER.value, "Other")], name="Cause of hypothyroidism")
+        self.depression_old = YesNoField(name="Depression or suicidality (case format 1.0)")
+        self.depression = YesNoField(name="Depression")
+        self.suicidal = YesNoField(name="Thoughts of self-harm now (suicidal ideation)")
         self.insomnia = YesNoField(name="Insomnia or vivid dreams")
         self.sensitivities = YesNoField(name="Sensitive to many medicines")
         self._add(form, "Allergy to na&ltrexone", "history.naltrexone_hypersensitivity",
@@ -459,8 +497,12 @@ class IntakeForm(QWidget):
                   "history.hypothyroidism_on_levothyroxine", self.thyroid)
         self._add(form, "I&mmunosuppressed / transplant", "history.immunosuppressed",
                   self.immuno)
-        self._add(form, "Depression or suicidalit&y", "history.depression_or_suicidality",
-                  self.depression)
+        self._add(form, "Cause of hypothyroidism", "history.hypothyroidism_cause",
+                  self.thyroid_cause)
+        self._add(form, "Depression or suicidality (1.0)", "history.depression_or_suicidality",
+                  self.depression_old)
+        self._add(form, "Depressio&n", "history.depression", self.depression)
+        self._add(form, "Suicidal ideation no&w", "history.suicidal_ideation", self.suicidal)
         self._add(form, "Insomnia or vivid dreams", "history.insomnia_or_vivid_dreams",
                   self.insomnia)
         self._add(form, "Sensitive to many medicines", "history.multiple_drug_sensitivities",
@@ -473,8 +515,22 @@ class IntakeForm(QWidget):
             self.ruleset), placeholder="e.g. levothyroxine, contrave")
         self.prior = ListField(name="Prior pain therapies", none_label="None tried",
                                placeholder="e.g. gabapentin, duloxetine")
+        self.confirmed = ListField(name="Medicines confirmed to contain no opioid",
+                                   none_label="None confirmed",
+                                   placeholder="an entry of other medicines, as written")
+        self.ldn_status = ChoiceField(
+            [(LdnStatus.NONE.value, "Never / not now"), (LdnStatus.CURRENT.value, "Taking LDN"),
+             (LdnStatus.STOPPED.value, "Stopped LDN")], name="LDN already taken")
+        self.ldn_dose = NumberField(name="Previous LDN dose in mg", integer=False,
+                                    placeholder="mg")
+        self.ldn_last = DateField(name="Last LDN dose")
         self._add(form, "Other m&edicines", "other_medications", self.other_meds)
+        self._add(form, "Confirmed no opioid", "confirmed_not_opioids", self.confirmed)
         self._add(form, "Prior t&herapies", "prior_therapies", self.prior)
+        self._add(form, "LDN already taken", "ldn.status", self.ldn_status)
+        self._add(form, "Previous LDN dose (mg)", "ldn.dose_mg", self.ldn_dose)
+        self._add(form, "Last LDN dose", "ldn.last_dose_on", self.ldn_last)
+        self.lists_form = form
         return group
 
     # -- values --------------------------------------------------------------------------------
@@ -485,6 +541,7 @@ class IntakeForm(QWidget):
             "patient.name": self.name, "patient.record_id": self.record_id,
             "patient.date_of_birth": self.dob, "patient.sex": self.sex,
             "patient.pregnant": self.pregnant, "patient.breastfeeding": self.breastfeeding,
+            "patient.postmenopausal": self.postmenopausal,
             "pain.types": self.pain_types, "pain.conditions": self.conditions,
             "pain.duration_months": self.duration, "pain.score_now": self.score,
             "opioids.status": self.opioid_status, "opioids.medications": self.opioid_table,
@@ -498,10 +555,16 @@ class IntakeForm(QWidget):
             "history.planned_surgery_on": self.surgery_on,
             "history.hypothyroidism_on_levothyroxine": self.thyroid,
             "history.immunosuppressed": self.immuno,
-            "history.depression_or_suicidality": self.depression,
+            "history.hypothyroidism_cause": self.thyroid_cause,
+            "history.depression_or_suicidality": self.depression_old,
+            "history.depression": self.depression,
+            "history.suicidal_ideation": self.suicidal,
             "history.insomnia_or_vivid_dreams": self.insomnia,
             "history.multiple_drug_sensitivities": self.sensitivities,
             "other_medications": self.other_meds, "prior_therapies": self.prior,
+            "confirmed_not_opioids": self.confirmed,
+            "ldn.status": self.ldn_status, "ldn.dose_mg": self.ldn_dose,
+            "ldn.last_dose_on": self.ldn_last,
         }
 
     def _pregnancy_rows_apply(self) -> bool:
@@ -511,10 +574,12 @@ class IntakeForm(QWidget):
         """The intake as a JSON-like dict; unknown answers are left out (None)."""
         out: dict[str, Any] = {section: dict(values) for section, values in self._extra.items()}
         for path, field in self._fields().items():
-            if path in ("patient.pregnant", "patient.breastfeeding") and \
-                    not self._pregnancy_rows_apply():
+            if path in ("patient.pregnant", "patient.breastfeeding",
+                        "patient.postmenopausal") and not self._pregnancy_rows_apply():
                 continue
             if path == "history.planned_surgery_on" and self.surgery.value() is not True:
+                continue
+            if path == "history.hypothyroidism_cause" and self.thyroid.value() is not True:
                 continue
             value = field.value()
             if value is None:
@@ -530,7 +595,7 @@ class IntakeForm(QWidget):
         """Fill every field from a JSON-like case (missing keys: not known)."""
         known = self._fields()
         self._extra = {}
-        for section in ("patient", "pain", "opioids", "history"):
+        for section in ("patient", "pain", "opioids", "history", "ldn"):
             values = data.get(section)
             if isinstance(values, dict):
                 extra = {k: v for k, v in values.items() if f"{section}.{k}" not in known}
@@ -566,8 +631,18 @@ class IntakeForm(QWidget):
         applies = self._pregnancy_rows_apply()
         self.patient_form.setRowVisible(self._boxes["patient.pregnant"], applies)
         self.patient_form.setRowVisible(self._boxes["patient.breastfeeding"], applies)
+        self.patient_form.setRowVisible(self._boxes["patient.postmenopausal"], applies)
         self.history_form.setRowVisible(self._boxes["history.planned_surgery_on"],
                                         self.surgery.value() is True)
+        self.history_form.setRowVisible(self._boxes["history.hypothyroidism_cause"],
+                                        self.thyroid.value() is True)
+        # the 1.0 combined question shows only when a case file answered it
+        self.history_form.setRowVisible(self._boxes["history.depression_or_suicidality"],
+                                        self.depression_old.value() is not None)
+        on_ldn = self.ldn_status.value() in (LdnStatus.CURRENT.value, LdnStatus.STOPPED.value)
+        self.lists_form.setRowVisible(self._boxes["ldn.dose_mg"], on_ldn)
+        self.lists_form.setRowVisible(self._boxes["ldn.last_dose_on"],
+                                      self.ldn_status.value() == LdnStatus.STOPPED.value)
 
     # -- problems and navigation ---------------------------------------------------------------
 
