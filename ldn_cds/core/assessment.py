@@ -16,6 +16,7 @@ Pure and deterministic: the same case, date and rule set always give the same as
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from datetime import date, timedelta
 from enum import StrEnum
@@ -207,11 +208,13 @@ class Assessment(_Out):
     program_version: str
 
 
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
 def _fill(template: str, values: dict[str, str]) -> str:
-    out = template
-    for key, value in values.items():
-        out = out.replace("{" + key + "}", value)
-    return out
+    if "{" not in template:
+        return template
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
 def _finding(
@@ -282,8 +285,9 @@ def _effect_of(result: RuleResult) -> Effect:
 
 
 def _verdict(results: list[RuleResult]) -> tuple[Verdict, list[str]]:
+    effects = [(r.rule.id, _effect_of(r)) for r in results]
     for effect, verdict in PRECEDENCE:
-        rules = [r.rule.id for r in results if _effect_of(r) is effect]
+        rules = [rule_id for rule_id, e in effects if e is effect]
         if rules:
             return verdict, rules
     return Verdict.CANDIDATE, []
@@ -584,7 +588,8 @@ def _json_value(value: Any) -> Any:
 
 def _trace(result: RuleResult) -> TraceEntry:
     rule: Rule = result.rule
-    return TraceEntry(
+    # built from the validated rule set and the engine's own values: no validation needed
+    return TraceEntry.model_construct(
         rule_id=rule.id,
         rule_version=rule.version,
         title=rule.title,

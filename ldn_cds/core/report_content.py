@@ -550,9 +550,14 @@ def build_summary(
         ), style="small"))
     else:
         blocks.append(Para("None: every input the rules need was recorded.", style="small"))
-    if case.other_medications:
-        blocks.append(Para(", ".join(case.other_medications), label="Other medicines recorded:",
-                           style="small"))
+    if assessment.medicines:
+        blocks.append(Heading("Medicines as recognised", 2))
+        blocks.append(Table(
+            ("Entry as written", "Where", "Recognised as"),
+            tuple((clip(m.entry, CELL_LIMIT),
+                   "opioid list" if m.field.startswith("opioids") else "other medicines",
+                   m.recognised_as) for m in assessment.medicines),
+            (0.30, 0.16, 0.54)))
     blocks.extend(_override_blocks(assessment))
     blocks.extend(_mme_blocks(assessment))
     blocks.extend(_evidence_blocks(assessment))

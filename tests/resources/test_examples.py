@@ -23,6 +23,12 @@ EXPECTED = {
     # titration plus two weeks, so the start moves after it (not before 2027-02-20)
     "cirrhosis-surgery.json": "not_yet",
     "contrave-duplicate.json": "contraindicated",
+    # rule set 2.0.0: opioids by ingredient, OUD treatment, depot, LDN restart
+    "suboxone-oud.json": "contraindicated",  # OUD treatment: never stopped or tapered
+    "norco-stopped.json": "not_yet",  # hydrocodone IR, last dose 11-18 + 10 days = 11-28
+    "hidden-codeine.json": "not_yet",  # Tylenol #3 among the other medicines
+    "ldn-restart.json": "candidate",  # LDN 3 mg paused 9 days: restart at 3 mg
+    "sublocade-depot.json": "not_yet",  # depot buprenorphine: no date can be computed
 }
 
 
