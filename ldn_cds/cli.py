@@ -62,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--medications", action="store_true",
                       help="print docs/medications.md (the medication vocabulary)")
 
-    sub.add_parser("schema", help="print the case file's JSON Schema")
+    schema = sub.add_parser("schema", help="print the case file's JSON Schema")
+    schema.add_argument("--markdown", action="store_true",
+                        help="print docs/case-format.md (the format in words)")
 
     printer = sub.add_parser("print", help="print a case's PDFs without a window")
     printer.add_argument("case", type=Path)
@@ -82,6 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None or args.command == "gui":
             return _gui(getattr(args, "case", None))
         if args.command == "schema":
+            if args.markdown:
+                from ldn_cds.core.catalogue import render_case_format
+
+                sys.stdout.write(render_case_format())
+                return EXIT_OK
             from ldn_cds.core.models import case_json_schema
 
             print(json.dumps(case_json_schema(), indent=2, ensure_ascii=False))

@@ -236,14 +236,21 @@ class Opioids(_Model):
 class History(_Model):
     """Safety history.  Every answer is true / false / null (not asked)."""
 
-    naltrexone_hypersensitivity: bool | None = None
-    liver: Liver | None = None
-    renal: Renal | None = None
-    opioid_use_disorder: OpioidUseDisorder | None = None
-    surgery_planned: bool | None = None
-    planned_surgery_on: IsoDate | None = None
-    hypothyroidism_on_levothyroxine: bool | None = None
-    immunosuppressed: bool | None = None
+    naltrexone_hypersensitivity: bool | None = Field(
+        None, description="Allergy to naltrexone or an excipient.")
+    liver: Liver | None = Field(
+        None, description="none | mild | cirrhosis | acute_hepatitis | liver_failure.")
+    renal: Renal | None = Field(None, description="none | mild | moderate | severe.")
+    opioid_use_disorder: OpioidUseDisorder | None = Field(
+        None, description="none | remission | on_maintenance (methadone or buprenorphine "
+        "treatment now).")
+    surgery_planned: bool | None = Field(None, description="Elective surgery or procedure.")
+    planned_surgery_on: IsoDate | None = Field(
+        None, description="Date of the planned operation, when known.")
+    hypothyroidism_on_levothyroxine: bool | None = Field(
+        None, description="Hypothyroidism treated with thyroid hormone.")
+    immunosuppressed: bool | None = Field(
+        None, description="Organ transplant or permanent immunosuppression.")
     depression_or_suicidality: bool | None = Field(
         None, description="Case format 1.0: depression or suicidality (kept; the split "
         "fields below take precedence when answered).",
@@ -310,17 +317,19 @@ class PlanChoices(_Model):
         "added so that the supply reaches the review (0: one fill that reaches it).",
     )
     target_mg: float | None = Field(None, gt=0, le=50, description="Target dose in mg.")
-    ceiling_override: CeilingOverride | None = None
+    ceiling_override: CeilingOverride | None = Field(
+        None, description="Ceiling above 6 mg, with the prescriber's reason.")
 
 
 class Override(_Model):
     """A prescriber's acknowledgement or override of one finding, with a coded reason."""
 
-    rule_id: str = Field(min_length=1, max_length=100)
-    reason_code: str = Field(min_length=1, max_length=100)
-    comment: Text = ""
-    by: Text | None = None
-    on: IsoDate | None = None
+    rule_id: str = Field(min_length=1, max_length=100, description="The finding's rule id.")
+    reason_code: str = Field(min_length=1, max_length=100,
+                             description="One of the rule's coded override reasons.")
+    comment: Text = Field("", description="The prescriber's words.")
+    by: Text | None = Field(None, description="Who recorded the override.")
+    on: IsoDate | None = Field(None, description="When.")
 
 
 class Case(_Model):
@@ -328,10 +337,10 @@ class Case(_Model):
 
     schema_version: Literal[1] = Field(description="Case format version; must be 1.")
     assessed_on: IsoDate | None = Field(None, description="Date of the assessment (ISO).")
-    patient: Patient = Field(default_factory=Patient)
-    pain: Pain = Field(default_factory=Pain)
-    opioids: Opioids = Field(default_factory=Opioids)
-    history: History = Field(default_factory=History)
+    patient: Patient = Field(default_factory=Patient, description="Who the patient is.")
+    pain: Pain = Field(default_factory=Pain, description="The pain being treated.")
+    opioids: Opioids = Field(default_factory=Opioids, description="Opioid exposure.")
+    history: History = Field(default_factory=History, description="Safety history.")
     other_medications: list[Annotated[str, Field(max_length=200)]] | None = Field(
         None, description="Other medicines, generic or brand; [] = none."
     )
@@ -342,9 +351,12 @@ class Case(_Model):
         None, description="Entries of other_medications, as written, that the prescriber "
         "confirmed contain no opioid (for names the vocabulary does not recognise).",
     )
-    ldn: LdnUse = Field(default_factory=LdnUse)
-    plan: PlanChoices = Field(default_factory=PlanChoices)
-    overrides: list[Override] = Field(default_factory=list)
+    ldn: LdnUse = Field(default_factory=LdnUse,
+                        description="LDN already taken (continue or restart).")
+    plan: PlanChoices = Field(default_factory=PlanChoices,
+                              description="The prescriber's dose-plan choices.")
+    overrides: list[Override] = Field(
+        default_factory=list, description="Findings the prescriber overrode, with reasons.")
 
     @model_validator(mode="before")
     @classmethod

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ldn_cds.core.catalogue import describe_condition, render_markdown, render_medications
+from ldn_cds.core.catalogue import (
+    ADDED_FIELDS,
+    describe_condition,
+    render_case_format,
+    render_markdown,
+    render_medications,
+)
 from ldn_cds.core.ruleset import AllOf, Comparison, NotOf, Op, RuleSet
 
 DOCS_RULES = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
@@ -55,3 +61,24 @@ def test_medications_catalogue_names_every_opioid_ingredient(ruleset: RuleSet) -
     for ing in ruleset.vocabulary.ingredients.values():
         if ing.role.value != "not_opioid":
             assert f"| {ing.display} | `{ing.role.value}` |" in text, ing.id
+
+
+def test_docs_case_format_md_is_up_to_date() -> None:
+    path = DOCS_RULES.with_name("case-format.md")
+    assert path.is_file(), "generate it: ldn-cds schema --markdown > docs/case-format.md"
+    assert path.read_text(encoding="utf-8") == render_case_format(), (
+        "docs/case-format.md is stale: regenerate with "
+        "`ldn-cds schema --markdown > docs/case-format.md`")
+
+
+def test_case_format_describes_every_field() -> None:
+    from ldn_cds.core import models
+
+    text = render_case_format()
+    for model in (models.Patient, models.Pain, models.Opioids, models.OpioidMedication,
+                  models.History, models.LdnUse, models.PlanChoices):
+        for name, info in model.model_fields.items():
+            assert info.description, f"{model.__name__}.{name} has no description"
+            assert f"{name}`" in text
+    for path in ADDED_FIELDS:
+        assert f"`{path}` *added*" in text, path
