@@ -643,7 +643,8 @@ SURGERY = (
     "Tell each doctor, surgeon, dentist and ER team that you take LDN.",  # §8.3
     "If you have an operation or procedure planned, stop LDN at least 3 days before. "
     "Do this unless your surgeon tells you not to.",  # §8.4
-    "Start LDN again only when you no longer need opioids.",  # §8.4
+    "After an operation, start LDN again only when you have been off opioid pain medicine "
+    "for 7 to 10 days.",  # §8.4, §4.1 (label interval)
     "In an emergency with bad pain, show your card. Doctors can give you pain relief that is "
     "not an opioid. If you need an opioid, they can watch you closely.",  # §8.5
 )

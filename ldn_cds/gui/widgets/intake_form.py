@@ -193,6 +193,7 @@ class OpioidTable(QWidget):
 
     changed = Signal()
     HEADERS = ("Drug", "Release", "Daily dose", "Unit", "Use", "Last dose", "MME", "")
+    """'Last dose' is the date the last patch was removed for a patch (tooltip and field)."""
 
     def __init__(self, *, ruleset: RuleSet, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -209,6 +210,9 @@ class OpioidTable(QWidget):
             label = QLabel(f"<b>{text}</b>", self)
             if text == "MME":
                 label.setToolTip("Morphine milligram equivalents per day (CDC 2022 factors)")
+            elif text == "Last dose":
+                label.setToolTip("Date of the last dose; for a patch, the date the last patch "
+                                 "was removed; for a depot, the last injection")
             self.grid.addWidget(label, 0, col)
         self.grid.setColumnStretch(len(self.HEADERS), 1)
         outer.addLayout(self.grid)
