@@ -16,6 +16,7 @@ from ldn_cds.core.models import parse_case
 from ldn_cds.core.rulecheck import example_case
 from ldn_cds.core.ruleset import RuleSet
 from ldn_cds.gui.main_window import MainWindow
+from ldn_cds.gui.widgets.fields import YesNoField
 from tests.conftest import ON, load_example
 
 pytestmark = pytest.mark.gui
@@ -80,6 +81,10 @@ def test_rule_example_cases_give_the_core_verdict(window: MainWindow, ruleset: R
 
 
 def _pick(combo: Any, value: Any) -> None:
+    if isinstance(combo, YesNoField):  # segmented buttons: click the answer
+        combo.buttons[value].click()
+        assert combo.value() is value
+        return
     index = combo.findData(value)
     assert index >= 0, value
     combo.setCurrentIndex(index)

@@ -33,6 +33,7 @@ from ldn_cds.core.assessment import Finding
 from ldn_cds.core.ruleset import RuleSet
 from ldn_cds.core.sources import source_out
 from ldn_cds.gui.settings import ClinicSettings
+from ldn_cds.gui.widgets.fields import guard_wheel
 from ldn_cds.gui.widgets.findings_view import sources_html
 
 ACKNOWLEDGED = ("acknowledged", "Acknowledged: reviewed, no change to the plan")
@@ -71,6 +72,7 @@ class OverrideDialog(QDialog):
         form = QFormLayout()
         self.reason = QComboBox(self)
         self.reason.setAccessibleName("Reason")
+        guard_wheel(self.reason)
         self.reason.addItem(ACKNOWLEDGED[1], ACKNOWLEDGED[0])
         for reason in finding.override_reasons:
             self.reason.addItem(reason.display, reason.code)
@@ -132,12 +134,14 @@ class SettingsDialog(QDialog):
         self.clinic_phone = QLineEdit(settings.clinic_phone, self)
         self.prescriber = QLineEdit(settings.prescriber, self)
         self.paper = QComboBox(self)
+        guard_wheel(self.paper)
         self.paper.addItem("US Letter", "letter")
         self.paper.addItem("A4", "a4")
         self.paper.setCurrentIndex(max(0, self.paper.findData(settings.paper)))
         self.large_print = QCheckBox("Print the patient handout in large type", self)
         self.large_print.setChecked(settings.large_print)
         self.protocol = QComboBox(self)
+        guard_wheel(self.protocol)
         self.protocol.addItem("Rule set decides (recommended)", "")
         for protocol in ruleset.dosing.protocols:
             self.protocol.addItem(protocol.name, protocol.id)

@@ -10,15 +10,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QRegularExpression, Qt, Signal
-from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, Signal
+from PySide6.QtGui import QRegularExpressionValidator, QWheelEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QCompleter,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -33,8 +37,40 @@ def humanize(value: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+class WheelGuard(QObject):
+    """Ignores wheel events on a combo box, spin box or slider that the user has not focused.
+
+    Scrolling the form over a field must never change an answer: the ignored event goes on
+    to the parent (QApplication propagates an ignored wheel event), so the scroll area
+    scrolls instead.  Installed on each guarded widget.
+    """
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if (event.type() == QEvent.Type.Wheel and isinstance(watched, QWidget)
+                and not watched.hasFocus()):
+            assert isinstance(event, QWheelEvent)
+            event.ignore()  # handled here, not accepted: QApplication passes it to the parent
+            return True
+        return False
+
+
+_WHEEL_GUARD: WheelGuard | None = None
+
+
+def guard_wheel(widget: QComboBox | QAbstractSpinBox | QWidget) -> None:
+    """Make ``widget`` take focus only by click or Tab and ignore the wheel unless focused."""
+    global _WHEEL_GUARD
+    if _WHEEL_GUARD is None:
+        _WHEEL_GUARD = WheelGuard()
+    widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    widget.installEventFilter(_WHEEL_GUARD)
+
+
 class ChoiceField(QComboBox):
-    """A closed set of answers; the first entry is the unknown state (None)."""
+    """A closed set of answers; the first entry is the unknown state (None).
+
+    The mouse wheel never changes it unless it has the focus (see :func:`guard_wheel`).
+    """
 
     changed = Signal()
 
@@ -52,6 +88,7 @@ class ChoiceField(QComboBox):
             self.addItem(label, value)
         self.setAccessibleName(name)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        guard_wheel(self)
         self.currentIndexChanged.connect(self._on_index_changed)
 
     def _on_index_changed(self, _index: int) -> None:
@@ -68,11 +105,67 @@ class ChoiceField(QComboBox):
         self.setCurrentIndex(index)
 
 
-class YesNoField(ChoiceField):
-    """Yes / No / Not asked: never a checkbox whose unchecked state means "no"."""
+class YesNoField(QWidget):
+    """Yes / No / Not asked as three segmented buttons: the answer is visible at a glance.
+
+    Never a checkbox whose unchecked state means "no", and never a dropdown that the mouse
+    wheel can change: buttons change only on a click or a key press.  "Not asked" (None) is
+    a visible state of its own.
+    """
+
+    changed = Signal()
+    OPTIONS: tuple[tuple[bool | None, str], ...] = ((True, "Yes"), (False, "No"),
+                                                    (None, NOT_ASKED))
 
     def __init__(self, *, name: str, parent: QWidget | None = None) -> None:
-        super().__init__([(True, "Yes"), (False, "No")], name=name, parent=parent)
+        super().__init__(parent)
+        self.setAccessibleName(name)
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(True)
+        self.buttons: dict[bool | None, QToolButton] = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        for value, label in self.OPTIONS:
+            button = QToolButton(self)
+            button.setText(label)
+            button.setCheckable(True)
+            button.setAutoRaise(False)
+            button.setAccessibleName(f"{name}: {label}")
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            button.setMinimumWidth(button.fontMetrics().horizontalAdvance(NOT_ASKED) + 16
+                                   if value is None else
+                                   button.fontMetrics().horizontalAdvance("Yes") + 24)
+            button.setStyleSheet(
+                "QToolButton { padding: 2px 8px; border: 1px solid palette(mid); }"
+                "QToolButton:checked { background: palette(highlight);"
+                " color: palette(highlighted-text); font-weight: bold; }")
+            self.group.addButton(button)
+            self.buttons[value] = button
+            layout.addWidget(button)
+        layout.addStretch(1)
+        self.buttons[None].setChecked(True)
+        self.setFocusProxy(self.buttons[None])
+        self.group.buttonToggled.connect(self._on_toggled)
+
+    def _on_toggled(self, button: QAbstractButton, checked: bool) -> None:
+        if checked:
+            self.setFocusProxy(button)
+            self.changed.emit()
+
+    def value(self) -> bool | None:
+        for value, button in self.buttons.items():
+            if button.isChecked():
+                return value
+        return None
+
+    def set_value(self, value: Any) -> None:
+        key = value if value in (True, False) and isinstance(value, bool) else None
+        self.buttons[key].setChecked(True)
+
+    def currentText(self) -> str:  # noqa: N802 (same name as the combo boxes it replaced)
+        button = self.group.checkedButton()
+        return button.text() if button is not None else NOT_ASKED
 
 
 class TextField(QLineEdit):

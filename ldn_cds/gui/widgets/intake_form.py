@@ -52,6 +52,7 @@ from ldn_cds.gui.widgets.fields import (
     NumberField,
     TextField,
     YesNoField,
+    guard_wheel,
     humanize,
 )
 
@@ -127,6 +128,7 @@ class OpioidRow:
         self.drug.addItems(list(drugs))
         self.drug.setCurrentIndex(0)
         self.drug.setAccessibleName(f"Opioid {n}: drug")
+        guard_wheel(self.drug)
         self.drug.setMinimumContentsLength(8)
         self.drug.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)

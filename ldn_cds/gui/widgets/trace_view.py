@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from ldn_cds.core.assessment import Assessment, TraceEntry
 from ldn_cds.core.ruleset import RuleSet
+from ldn_cds.gui.widgets.fields import guard_wheel
 
 _OUTCOME_TEXT = {"fired": "✔ fired", "not_fired": "– not fired",
                  "cannot_evaluate": "? cannot evaluate"}
@@ -48,6 +49,7 @@ class TraceView(QWidget):
         bar.addWidget(self.caption, 1)
         self.filter = QComboBox(self)
         self.filter.setAccessibleName("Show rules")
+        guard_wheel(self.filter)
         for label, key in (("All rules", ""), ("Fired", "fired"),
                            ("Cannot evaluate", "cannot_evaluate"), ("Not fired", "not_fired")):
             self.filter.addItem(label, key)
