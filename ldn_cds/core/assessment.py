@@ -518,7 +518,9 @@ def assess(case: Case, *, on: date, ruleset: RuleSet) -> Assessment:
 
     missing: dict[str, MissingItem] = {}
     for r in results:
-        if r.outcome != "cannot_evaluate" or r.rule.effect_if_unknown is Effect.NONE:
+        if r.outcome != "cannot_evaluate":
+            continue
+        if r.rule.effect_if_unknown is Effect.NONE and not r.rule.ask_if_unknown:
             continue
         blocks = r.rule.effect_if_unknown is Effect.NEEDS_INFORMATION
         for name in r.inputs_missing:

@@ -201,6 +201,10 @@ class Rule(_Data):
     effect_if_unknown: Effect = Field(
         description="Verdict effect when the condition cannot be evaluated (an input unknown)."
     )
+    ask_if_unknown: bool = Field(
+        False, description="True: when the rule cannot be evaluated, its missing inputs are "
+        "listed as questions (not blocking), although the verdict does not change.",
+    )
     only_when_starting: bool = Field(
         False, description="True: the card is shown only when LDN may be started (not for "
         "contraindicated or needs_information).",
