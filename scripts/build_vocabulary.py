@@ -169,29 +169,27 @@ def curated_ingredients() -> set[str]:
     return {i["id"] for i in data["ingredients"]}
 
 
+def _block(name: str, rows: list[str], opener: str, closer: str, last: bool) -> list[str]:
+    """One top-level member, one row per line: '"name": {' rows '},'."""
+    out = [f'  "{name}": {opener}']
+    out += [f"    {row}{',' if i < len(rows) - 1 else ''}" for i, row in enumerate(rows)]
+    out.append(f"  {closer}{'' if last else ','}")
+    return out
+
+
 def render(table: dict[str, Any]) -> str:
     """Stable, reviewable JSON: one code or brand per line."""
+    def dump(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
     lines = ["{"]
-    head = {k: table[k] for k in ("generated_by", "source")}
-    for key, value in head.items():
-        lines.append(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},")
-    lines.append('  "ingredients": {')
-    items = list(table["ingredients"].items())
-    for i, (key, value) in enumerate(items):
-        comma = "," if i < len(items) - 1 else ""
-        lines.append(f"    {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}{comma}")
-    lines.append("  },")
-    lines.append('  "brands": [')
-    for i, row in enumerate(table["brands"]):
-        comma = "," if i < len(table["brands"]) - 1 else ""
-        lines.append(f"    {json.dumps(row, ensure_ascii=False)}{comma}")
-    lines.append("  ],")
-    lines.append('  "codes": {')
-    codes = list(table["codes"].items())
-    for i, (key, value) in enumerate(codes):
-        comma = "," if i < len(codes) - 1 else ""
-        lines.append(f"    {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}{comma}")
-    lines.append("  }")
+    for key in ("generated_by", "source"):
+        lines.append(f"  {dump(key)}: {dump(table[key])},")
+    lines += _block("ingredients", [f"{dump(k)}: {dump(v)}" for k, v in
+                                    table["ingredients"].items()], "{", "}", last=False)
+    lines += _block("brands", [dump(row) for row in table["brands"]], "[", "]", last=False)
+    lines += _block("codes", [f"{dump(k)}: {dump(v)}" for k, v in table["codes"].items()],
+                    "{", "}", last=True)
     lines.append("}")
     return "\n".join(lines) + "\n"
 
