@@ -550,10 +550,30 @@ class Matcher:
     def recognise(self, text: str) -> Recognition:
         cached = self.cache.get(text)
         if cached is None:
-            cached = self._recognise(text)
+            cached = self._recognise_list(text)
             if len(self.cache) < 20_000:
                 self.cache[text] = cached
         return cached
+
+    def _recognise_list(self, text: str) -> Recognition:
+        """One entry that may name several medicines ("Tylenol and Percs"): when the whole
+        is not an opioid, every listed part must be recognised too, or the entry is
+        unresolved (an unknown part could be the opioid)."""
+        whole = self._recognise(text)
+        if whole.is_opioid or not _LIST_SEPARATOR.search(text):
+            return whole
+        parts = [p for p in _LIST_SEPARATOR.split(text) if any(c.isalpha() for c in p)]
+        if len(parts) < 2:
+            return whole
+        unresolved = [p.strip() for p in parts if not self._recognise(p).recognised]
+        if not unresolved:
+            return whole
+        meanings = (*whole.meanings,
+                    *(f"'{p}' is not recognised (it could be an opioid)" for p in unresolved))
+        return whole.model_copy(update={
+            "status": "ambiguous", "meanings": meanings,
+            "label": "partly recognised: " + "; ".join(meanings),
+        })
 
     def _scan(self, toks: tuple[str, ...]) -> tuple[list[_Term], list[str]]:
         """(terms found, longest first; tokens left over that name nothing)."""
@@ -673,6 +693,9 @@ RARE_FRAGMENT_EXCLUDED = frozenset({
 })
 """Opioids too rare in outpatient lists to flag a bare fragment of their name (their full
 names are still recognised)."""
+
+_LIST_SEPARATOR = re.compile(r"\s*(?:[,;+&]|\band\b|\bplus\b)\s*", re.IGNORECASE)
+"""What separates several medicines written in one entry."""
 
 _FORM_ORDER = {Release.IMMEDIATE: 0, Release.EXTENDED: 1, Release.TRANSDERMAL: 2,
                Release.DEPOT: 3}

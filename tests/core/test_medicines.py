@@ -153,6 +153,27 @@ def test_opioid_like_fragment_is_never_a_pass(text: str, ruleset: RuleSet) -> No
     assert any("may be part of an opioid name" in m for m in rec.meanings)
 
 
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("Tylenol and Percs", "ambiguous"),  # an unknown part could be the opioid
+        ("ibuprofen, gabapentin", "recognised"),
+        ("sertraline; trazodone qhs", "recognised"),
+        ("senna plus docusate", "recognised"),
+    ],
+)
+def test_every_part_of_a_listed_entry_must_be_recognised(
+    text: str, status: str, ruleset: RuleSet
+) -> None:
+    assert recognise(ruleset.vocabulary, text).status == status
+
+
+def test_a_listed_opioid_part_is_found(ruleset: RuleSet) -> None:
+    rec = recognise(ruleset.vocabulary, "acetaminophen and codeine")
+    assert rec.is_opioid
+    assert rec.opioid_ingredients == ("codeine",)
+
+
 def test_cod_liver_oil_is_not_codeine(ruleset: RuleSet) -> None:
     rec = recognise(ruleset.vocabulary, "cod liver oil 1 tsp")
     assert rec.status == "recognised"
