@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "assessed_on, else today)")
     assess.add_argument("--pdf-dir", type=Path, help="write <id>-summary.pdf and "
                         "<id>-handout.pdf per case into this folder")
+    _add_clinic_arguments(assess)
 
     rules = sub.add_parser("rules", help="list the rule catalogue with sources")
     mode = rules.add_mutually_exclusive_group()
@@ -74,7 +75,63 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--summary-only", action="store_true")
     printer.add_argument("--copies", type=int, default=1)
     printer.add_argument("--date", type=_iso, help="assessment date")
+    _add_clinic_arguments(printer)
     return parser
+
+
+CLINIC_FLAGS = ("clinic_name", "clinic_phone", "prescriber")
+
+
+def _add_clinic_arguments(parser: argparse.ArgumentParser) -> None:
+    """Who the patient calls, printed on the handout and wallet card (flags win over a
+    profile); without them the documents print blanks to write in."""
+    group = parser.add_argument_group("printed documents")
+    group.add_argument("--clinic-profile", type=Path, metavar="FILE",
+                       help="JSON file with the print settings (clinic_name, clinic_address, "
+                            "clinic_phone, prescriber, paper, large_print)")
+    group.add_argument("--clinic-name", help="clinic name")
+    group.add_argument("--clinic-phone", help="phone number patients call")
+    group.add_argument("--prescriber", help="prescriber's name and title")
+    group.add_argument("--large-print", action="store_true", default=None,
+                       help="large-print patient handout")
+
+
+def clinic_options(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
+    """Print settings from ``--clinic-profile`` then the flags, as a validated dict of the
+    fields given (empty when none); problems as 'file: field: message' lines."""
+    from pydantic import ValidationError
+
+    from ldn_cds.core.errors import field_path
+    from ldn_cds.core.report_content import PrintSettings
+
+    values: dict[str, Any] = {}
+    profile = getattr(args, "clinic_profile", None)
+    if profile is not None:
+        try:
+            data = json.loads(Path(profile).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}, [f"{profile}: file not found"]
+        except (OSError, UnicodeDecodeError) as exc:
+            return {}, [f"{profile}: cannot read: {exc}"]
+        except json.JSONDecodeError as exc:
+            return {}, [f"{profile}: line {exc.lineno} column {exc.colno}: invalid JSON: "
+                        f"{exc.msg}"]
+        if not isinstance(data, dict):
+            return {}, [f"{profile}: a clinic profile is a JSON object ({{...}}), not "
+                        f"{type(data).__name__}"]
+        values.update(data)
+    for name in CLINIC_FLAGS:
+        if getattr(args, name, None) is not None:
+            values[name] = getattr(args, name)
+    if getattr(args, "large_print", None):
+        values["large_print"] = True
+    where = str(profile) if profile is not None else "command line"
+    try:
+        PrintSettings.model_validate(values)
+    except ValidationError as exc:
+        return {}, [f"{where}: {field_path(tuple(e['loc'])) or '(profile)'}: {e['msg']}"
+                    for e in exc.errors()]
+    return values, []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -219,42 +276,124 @@ def _assess(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     status = EXIT_OK
     writer = None
+    outputs: _PdfOutputs | None = None
+    settings = None
     if args.pdf_dir is not None:
+        from ldn_cds.core.report_content import PrintSettings
+
+        options, problems = clinic_options(args)
+        for line in problems:
+            print(line, file=sys.stderr)
+        if problems:
+            return EXIT_BAD_INPUT
+        settings = PrintSettings.model_validate(options)
         try:
             from ldn_cds.pdf import write_case_pdfs
         except ImportError as exc:
             print(f"ldn-cds: PDF output is not available: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
         writer = write_case_pdfs
-        args.pdf_dir.mkdir(parents=True, exist_ok=True)
-    for path, problem in expand_paths(args.paths):
-        if problem:
-            print(f"{path}: {problem}", file=sys.stderr)
-            status = EXIT_BAD_INPUT
-            continue
-        case, result, problems = assess_file(path, ruleset, args.date)
-        for line in problems:
-            print(line, file=sys.stderr)
-        if result is None:
-            status = EXIT_BAD_INPUT
-            continue
-        if args.json:
-            payload = {"file": str(path), **result.model_dump(mode="json", by_alias=True)}
-            print(json.dumps(payload, ensure_ascii=False))
-        else:
-            start = result.earliest_start_on.isoformat() if result.earliest_start_on else "-"
-            mme = ("not computable" if result.mme_per_day is None
-                   else f"{result.mme_per_day:g}")
-            print(f"{path}: {result.verdict.value} (earliest permitted start {start}; "
-                  f"MME/day {mme}; {len(result.findings)} findings)")
-        if writer is not None:
-            try:
-                writer(case, result, ruleset, out_dir=args.pdf_dir, stem=path.stem)
-            except OSError as exc:
-                print(f"{path}: cannot write PDFs: {exc}", file=sys.stderr)
+        outputs = _prepare_pdf_dir(args.pdf_dir)
+        if outputs is None:
+            return EXIT_USAGE
+    try:
+        for path, problem in expand_paths(args.paths):
+            if problem:
+                print(f"{path}: {problem}", file=sys.stderr)
                 status = EXIT_BAD_INPUT
-        sys.stdout.flush()
+                continue
+            case, result, problems = assess_file(path, ruleset, args.date)
+            for line in problems:
+                print(line, file=sys.stderr)
+            if result is None:
+                status = EXIT_BAD_INPUT
+                continue
+            if args.json:
+                payload = {"file": str(path), **result.model_dump(mode="json", by_alias=True)}
+                print(json.dumps(payload, ensure_ascii=False))
+            else:
+                start = result.earliest_start_on.isoformat() if result.earliest_start_on else "-"
+                mme = ("not computable" if result.mme_per_day is None
+                       else f"{result.mme_per_day:g}")
+                print(f"{path}: {result.verdict.value} (earliest permitted start {start}; "
+                      f"MME/day {mme}; {len(result.findings)} findings)")
+            if writer is not None and outputs is not None:
+                try:
+                    writer(case, result, ruleset, out_dir=outputs.staging, stem=path.stem,
+                           settings=settings)
+                    outputs.publish(path)
+                except OSError as exc:
+                    outputs.discard()  # never a summary without its handout
+                    print(f"{path}: cannot write PDFs: {exc}", file=sys.stderr)
+                    status = EXIT_BAD_INPUT
+            sys.stdout.flush()
+    finally:
+        if outputs is not None:
+            outputs.close()
     return status
+
+
+class _PdfOutputs:
+    """Gives every case of a batch its own PDF names: never one patient's over another's.
+
+    The writer names a case's PDFs after its record id (else the file name), cleaned to a safe
+    file name, so two cases can end up with one name (the same id, no id, or ids such as
+    ``../../x``, ``~/x`` and ``x``).  Each case is written into a private staging folder
+    inside the output folder, then moved to ``<name>-summary.pdf`` / ``<name>-handout.pdf``,
+    with ``-2``, ``-3``, ... appended when an earlier case of this batch took the name; the
+    new name is reported on stderr.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        import tempfile
+
+        self.out_dir = out_dir
+        self.staging = Path(tempfile.mkdtemp(prefix=".ldn-cds-", dir=out_dir))
+        self.used: set[str] = set()
+
+    def publish(self, source: Path) -> None:
+        import os
+
+        produced = sorted(self.staging.iterdir())
+        stems = {p.name.rsplit("-", 1)[0] for p in produced}
+        for stem in sorted(stems):
+            name, n = stem, 1
+            while name in self.used:
+                n += 1
+                name = f"{stem}-{n}"
+            self.used.add(name)
+            if name != stem:
+                print(f"{source}: PDFs written as {name}-summary.pdf and {name}-handout.pdf: "
+                      f"an earlier case in this batch is already named {stem!r}",
+                      file=sys.stderr)
+            for item in produced:
+                if item.name.rsplit("-", 1)[0] == stem:
+                    suffix = item.name[len(stem):]
+                    os.replace(item, self.out_dir / f"{name}{suffix}")
+
+    def discard(self) -> None:
+        for item in self.staging.iterdir():
+            item.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        import shutil
+
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _prepare_pdf_dir(out_dir: Path) -> _PdfOutputs | None:
+    """The output folder (created owner-only when missing), or None after a usage message."""
+    if out_dir.exists() and not out_dir.is_dir():
+        print(f"ldn-cds assess: error: --pdf-dir {out_dir} is a file, not a folder",
+              file=sys.stderr)
+        return None
+    try:
+        out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return _PdfOutputs(out_dir)
+    except OSError as exc:
+        print(f"ldn-cds assess: error: --pdf-dir {out_dir}: cannot create or write the "
+              f"folder: {exc.strerror or exc}", file=sys.stderr)
+        return None
 
 
 def _gui(case: Path | None) -> int:
@@ -267,6 +406,12 @@ def _gui(case: Path | None) -> int:
 
 
 def _print(args: argparse.Namespace) -> int:
+    options, problems = clinic_options(args)
+    for line in problems:
+        print(line, file=sys.stderr)
+    if problems:
+        return EXIT_BAD_INPUT
+    args.print_options = options
     try:
         from ldn_cds.gui.printing import print_case_cli
     except ImportError as exc:

@@ -234,14 +234,34 @@ def _patient_line(case: Case, on: date) -> str:
     return "  •  ".join(parts)
 
 
+WRITE_IN = "________________"
+"""A blank to write on, printed where a clinic detail is not set."""
+
+
 def _clinic_lines(s: PrintSettings) -> tuple[str, ...]:
-    lines = [clip(s.clinic_name, NAME_LIMIT) if s.clinic_name else "Clinic not set"]
+    """The page header's clinic lines; with no clinic set, a line to write the clinic in."""
+    if not s.clinic_name:
+        phone = clip(s.clinic_phone, NAME_LIMIT) if s.clinic_phone else WRITE_IN
+        lines = [f"Clinic: {WRITE_IN}  Phone: {phone}"]
+        if s.clinic_address:
+            lines.append(clip(s.clinic_address, NAME_LIMIT))
+        return tuple(lines)
+    lines = [clip(s.clinic_name, NAME_LIMIT)]
     detail = "  •  ".join(
         clip(x, NAME_LIMIT) for x in (s.clinic_address, s.clinic_phone) if x
     )
     if detail:
         lines.append(detail)
     return tuple(lines)
+
+
+def clinic_contact(s: PrintSettings) -> tuple[str, ...]:
+    """Clinic, phone and prescriber for the patient, each with a write-in blank when not set."""
+    return (
+        f"Clinic: {clip(s.clinic_name, NAME_LIMIT) if s.clinic_name else WRITE_IN}",
+        f"Phone: {clip(s.clinic_phone, NAME_LIMIT) if s.clinic_phone else WRITE_IN}",
+        f"Prescriber: {clip(s.prescriber, NAME_LIMIT) if s.prescriber else WRITE_IN}",
+    )
 
 
 def _footer(assessment: Assessment) -> Footer:
@@ -648,18 +668,24 @@ SURGERY = (
     "In an emergency with bad pain, show your card. Doctors can give you pain relief that is "
     "not an opioid. If you need an opioid, they can watch you closely.",  # §8.5
 )
-CALL_INTRO = "Call {who} if you have any of these:"  # §8.10
-CALL_REASONS = (  # §8.10
-    "Yellow skin or eyes, dark urine, or pain on the upper right side of your belly.",
-    "Low mood, or thoughts of harming yourself.",
-    "A chance that you are pregnant.",
-    "Side effects that last more than 2 weeks.",
-    "A need for an opioid.",
-)
-EMERGENCY_INTRO = "Get urgent help right away for:"  # §8.10
+EMERGENCY_LABEL = "Emergency:"
+EMERGENCY_INTRO = "Call 911 (or your local emergency number) right away for:"  # §8.10
 EMERGENCY_REASONS = (  # §8.10
     "Signs of withdrawal after an opioid, such as throwing up, sweating or feeling very restless.",
     "Signs of an allergic reaction.",
+)
+CRISIS_LABEL = "Thoughts of harming yourself:"
+CRISIS = (  # §8.10 (988: the US Suicide and Crisis Lifeline)
+    "Call or text 988 right away, day or night. Then tell your clinic too."
+)
+CALL_LABEL = "Everything else:"
+CALL_INTRO = "Call {who} if you have any of these:"  # §8.10
+CALL_REASONS = (  # §8.10
+    "Yellow skin or eyes, dark urine, or pain on the upper right side of your belly.",
+    "Low mood.",
+    "A chance that you are pregnant.",
+    "Side effects that last more than 2 weeks.",
+    "A need for an opioid.",
 )
 COST = (  # §8.11
     "LDN is not often paid for by insurance. Most people pay for it themselves.",
@@ -704,9 +730,20 @@ CARD_FOOTER = (
 )
 
 
+CLINIC_BOX_TITLE = "Your clinic"
+
+
+def _clinic_box(s: PrintSettings) -> Box:
+    """Who the patient calls: clinic, phone, prescriber (blanks to write on when not set)."""
+    return Box(title=CLINIC_BOX_TITLE, tone="neutral", symbol="☎",
+               blocks=tuple(Para(line) for line in clinic_contact(s)))
+
+
 def _who(s: PrintSettings) -> str:
-    name = clip(s.clinic_name, NAME_LIMIT) if s.clinic_name else "your doctor's office"
-    return f"{name} at {clip(s.clinic_phone, NAME_LIMIT)}" if s.clinic_phone else name
+    name = clip(s.clinic_name, NAME_LIMIT) if s.clinic_name else "your clinic"
+    if s.clinic_phone:
+        return f"{name} at {clip(s.clinic_phone, NAME_LIMIT)}"
+    return f"{name} at the number in the box at the top"
 
 
 def _paras(lines: Sequence[str], **values: str) -> list[Block]:
@@ -768,14 +805,18 @@ def _opioid_box() -> Box:
                blocks=(Bullets(OPIOID_BOX),))
 
 
-def _call_blocks(s: PrintSettings) -> list[Block]:
-    return [
-        Heading("When to call", 2),
-        Para(CALL_INTRO.replace("{who}", _who(s))),
-        Bullets(CALL_REASONS),
-        Para(EMERGENCY_INTRO),
+def _call_blocks(s: PrintSettings, reasons: Sequence[str] = CALL_REASONS) -> list[Block]:
+    """Who to call for what, in three tiers: 911, 988, then the clinic."""
+    out: list[Block] = [
+        Heading("When to get help", 2),
+        Para(EMERGENCY_INTRO, label=EMERGENCY_LABEL),
         Bullets(EMERGENCY_REASONS),
+        Para(CRISIS, label=CRISIS_LABEL),
     ]
+    if reasons:
+        out.append(Para(CALL_INTRO.replace("{who}", _who(s)), label=CALL_LABEL))
+        out.append(Bullets(tuple(reasons)))
+    return out
 
 
 def _diary_table(plan: DosePlan) -> Table:
@@ -793,8 +834,7 @@ def _wallet_card(case: Case, s: PrintSettings, plan: DosePlan) -> WalletCard:
         lines=(
             f"Name: {clip(_patient_name(case), NAME_LIMIT)}",
             f"Dose: {plan.start_mg:g} to {fmt_mg(plan.target_mg)} once a day",
-            f"Prescriber: {clip(s.prescriber, NAME_LIMIT) if s.prescriber else '____________'}",
-            f"Phone: {clip(s.clinic_phone, NAME_LIMIT) if s.clinic_phone else '____________'}",
+            *clinic_contact(s),
         ),
         footer=CARD_FOOTER,
     )
@@ -817,6 +857,7 @@ def build_handout(
     title = "Your LDN plan" if plan is not None else "About LDN for you"
     blocks: list[Block] = [Heading(f"{title}: {name}", 1)]
     blocks.extend(_paras(INTRO))
+    blocks.append(_clinic_box(s))
     if verdict is Verdict.NOT_YET:
         blocks.append(Heading("Why you need to wait", 2))
         if assessment.earliest_start_on is not None:
@@ -856,6 +897,7 @@ def build_handout(
         contraindicated = verdict is Verdict.CONTRAINDICATED
         blocks.extend(_paras(CONTRAINDICATED_NEXT if contraindicated else NEEDS_INFORMATION_NEXT))
         blocks.append(Para(QUESTIONS.replace("{who}", _who(s))))
+        blocks.append(Para(CRISIS, label=CRISIS_LABEL))
     return Document(
         kind="handout",
         title=f"{title}: {name}",

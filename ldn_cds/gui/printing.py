@@ -58,11 +58,18 @@ def render_documents(
     *,
     handout: bool = True,
     summary: bool = True,
+    overrides: dict[str, Any] | None = None,
 ) -> list[PdfDocument]:
-    """Render the chosen PDFs (handout first: it is what the patient takes home)."""
-    from ldn_cds.pdf import render_handout, render_summary
+    """Render the chosen PDFs (handout first: it is what the patient takes home).
+
+    ``overrides`` (print-settings fields from the command line) win over ``settings``.
+    """
+    from ldn_cds.pdf import PrintSettings, render_handout, render_summary
 
     options = print_settings(settings)
+    if overrides:
+        base = options.model_dump() if options is not None else {}
+        options = PrintSettings.model_validate({**base, **overrides})
     who = case.patient.name or case.patient.record_id or "patient"
     out = []
     if handout:
@@ -223,6 +230,7 @@ def print_case_cli(args: argparse.Namespace, ruleset: RuleSet) -> int:
         case, result, ruleset, clinic,
         handout=not getattr(args, "summary_only", False),
         summary=not getattr(args, "handout_only", False),
+        overrides=getattr(args, "print_options", None),
     )
     title = documents[0].title if len(documents) == 1 else \
         f"LDN documents - {case.patient.name or path.stem}"

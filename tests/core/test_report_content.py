@@ -169,8 +169,12 @@ def test_candidate_handout_has_plan_warning_and_card(make_case: Any, ruleset: Ru
     assert a.dose_plan is not None
     dose = next(b for b in handout.blocks if isinstance(b, Table) and b.role == "dose")
     assert len(dose.rows) == len(a.dose_plan.steps)
-    box = next(b for b in handout.blocks if isinstance(b, Box))
-    assert "opioid" in box.title.lower()
+    boxes = [b.title for b in handout.blocks if isinstance(b, Box)]
+    assert boxes[0] == "Your clinic"
+    assert any("opioid" in title.lower() for title in boxes)
+    clinic = next(b for b in handout.blocks if isinstance(b, Box))
+    assert [p.text for p in clinic.blocks if isinstance(p, Para)] == [
+        "Clinic: C", "Phone: 555", "Prescriber: Dr P"]
     card = next(b for b in handout.blocks if isinstance(b, WalletCard))
     assert "opioid blocker" in card.title
     assert "Prescriber: Dr P" in card.lines
@@ -200,3 +204,76 @@ def test_content_is_plain_text(make_case: Any, ruleset: RuleSet) -> None:
     summary, _, _ = _build(make_case, ruleset, {"patient": {"name": "<b>A & B</b>"}})
     assert "<b>A & B</b>" in summary.header.patient_line
     assert isinstance(summary.blocks[2], Para)
+
+
+def plain(blocks: Any) -> list[str]:
+    """Blocks as plain lines: "# heading", "label text", "- bullet", "[box title]"."""
+    from ldn_cds.core.report_content import Heading
+
+    out: list[str] = []
+    for block in blocks:
+        if isinstance(block, Heading):
+            out.append("#" * block.level + " " + block.text)
+        elif isinstance(block, Para):
+            out.append(" ".join(x for x in (block.label, block.text) if x))
+        elif isinstance(block, Bullets):
+            out.extend(f"- {item}" for item in block.items)
+        elif isinstance(block, Box):
+            out.append(f"[{block.title}]")
+            out.extend(plain(block.blocks))
+        elif isinstance(block, Banner):
+            out.append(f"[{block.symbol} {block.title}]")
+            out.extend(block.lines)
+    return out
+
+
+def section(document: Document, heading: str) -> list[str]:
+    """The plain lines of one level-2 section, heading included."""
+    lines = plain(document.blocks)
+    start = lines.index(f"## {heading}")
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
+               len(lines))
+    return lines[start:end]
+
+
+def test_emergency_routes_in_three_tiers_golden(make_case: Any, ruleset: RuleSet) -> None:
+    settings = PrintSettings(clinic_name="Riverside Pain Clinic", clinic_phone="(555) 010-2000")
+    _, handout, _ = _build(make_case, ruleset, None, settings)
+    assert section(handout, "When to get help") == [
+        "## When to get help",
+        "Emergency: Call 911 (or your local emergency number) right away for:",
+        "- Signs of withdrawal after an opioid, such as throwing up, sweating or feeling very "
+        "restless.",
+        "- Signs of an allergic reaction.",
+        "Thoughts of harming yourself: Call or text 988 right away, day or night. Then tell "
+        "your clinic too.",
+        "Everything else: Call Riverside Pain Clinic at (555) 010-2000 if you have any of these:",
+        "- Yellow skin or eyes, dark urine, or pain on the upper right side of your belly.",
+        "- Low mood.",
+        "- A chance that you are pregnant.",
+        "- Side effects that last more than 2 weeks.",
+        "- A need for an opioid.",
+    ]
+
+
+def test_emergency_routes_without_clinic_point_to_the_write_in_box(
+    make_case: Any, ruleset: RuleSet
+) -> None:
+    _, handout, _ = _build(make_case, ruleset)
+    lines = section(handout, "When to get help")
+    assert ("Everything else: Call your clinic at the number in the box at the top if you "
+            "have any of these:") in lines
+    assert plain(handout.blocks)[3:7] == [
+        "[Your clinic]", "Clinic: ________________", "Phone: ________________",
+        "Prescriber: ________________"]
+
+
+@pytest.mark.parametrize("patch", [{"patient": {"pregnant": True}},
+                                   {"opioids": {"status": "unknown"}}])
+def test_handout_without_plan_still_gives_the_988_route(
+    make_case: Any, ruleset: RuleSet, patch: dict[str, Any]
+) -> None:
+    _, handout, a = _build(make_case, ruleset, patch)
+    assert a.verdict in (Verdict.CONTRAINDICATED, Verdict.NEEDS_INFORMATION)
+    assert ("Thoughts of harming yourself: Call or text 988 right away, day or night. Then "
+            "tell your clinic too.") in plain(handout.blocks)
