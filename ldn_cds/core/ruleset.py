@@ -339,6 +339,9 @@ class Thresholds(_Data):
     buprenorphine_oud_dose: Threshold
     restart_previous_dose_max_days: Threshold
     surgery_margin_days: Threshold
+    response_minimal_percent: Threshold
+    response_meaningful_percent: Threshold
+    response_substantial_percent: Threshold
 
 
 class ProtocolRule(_Data):
