@@ -496,6 +496,11 @@ def assess(case: Case, *, on: date, ruleset: RuleSet) -> Assessment:
     verdict, verdict_rules = _verdict(results)
 
     washout = ctx.washout_lines()
+    oud_now = (ctx.fact("opioids.oud_treatment") is True
+               or ctx.fact("opioids.buprenorphine_oud_dose") is True)
+    if oud_now and case.opioids.status is not OpioidStatus.STOPPED:
+        # no washout is shown beside opioid use disorder treatment: it is never stopped for LDN
+        washout = ()
     washout_ends = ctx.washout_ends_on() if case.opioids.status is OpioidStatus.STOPPED else None
     earliest = _earliest(ctx, verdict, verdict_rules, washout_ends, by_id)
 

@@ -356,6 +356,8 @@ def test_opioid_use_disorder_is_never_tapered(case: Case) -> None:
     for line in result.mme:
         if line.ingredient in ("methadone", "buprenorphine"):
             assert line.mme is None  # MME factors do not apply to OUD dosing
+    if case.opioids.status is None or case.opioids.status.value != "stopped":
+        assert result.washout == []  # no washout beside treatment that is never stopped
 
 
 @SETTINGS
