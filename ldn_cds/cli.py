@@ -10,14 +10,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from ldn_cds import __version__
+from ldn_cds.casefile import assess_file, expand_paths, read_case
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
+__all__ = ["assess_file", "build_parser", "expand_paths", "main", "read_case"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -214,60 +216,6 @@ def _rules(args: argparse.Namespace) -> int:
             src = source_out(ruleset, ref)
             print(f"  - {src.label} [{src.evidence}]" + (f" {src.url}" if src.url else ""))
     return EXIT_OK
-
-
-def expand_paths(paths: Sequence[Path]) -> Iterator[tuple[Path, str | None]]:
-    """Files in input order; a folder expands to its *.json files sorted by name."""
-    for path in paths:
-        if path.is_dir():
-            found = sorted(p for p in path.glob("*.json") if p.is_file())
-            if not found:
-                yield path, "folder contains no .json case files"
-            for item in found:
-                yield item, None
-        else:
-            yield path, None
-
-
-def read_case(path: Path) -> tuple[Any, list[str]]:
-    """Read and validate one case file; return (case, problems as 'file: field: message')."""
-    from pydantic import ValidationError
-
-    from ldn_cds.core.errors import describe
-    from ldn_cds.core.models import parse_case
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None, [f"{path}: file not found"]
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [f"{path}: cannot read: {exc}"]
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return None, [f"{path}: line {exc.lineno} column {exc.colno}: invalid JSON: {exc.msg}"]
-    if not isinstance(data, dict):
-        return None, [f"{path}: a case file is a JSON object ({{...}}), not "
-                      f"{type(data).__name__}"]
-    try:
-        return parse_case(data), []
-    except ValidationError as exc:
-        return None, [f"{path}: {field}: {message}" for field, message in describe(exc)]
-
-
-def assess_file(path: Path, ruleset: Any, on: date | None) -> tuple[Any, Any, list[str]]:
-    """(case, assessment, problems) for one file; the date falls back to the case's, then today."""
-    from ldn_cds.core.assessment import assess
-    from ldn_cds.core.dosing import DosingError
-
-    case, problems = read_case(path)
-    if case is None:
-        return None, None, problems
-    when = on or case.assessed_on or date.today()
-    try:
-        return case, assess(case, on=when, ruleset=ruleset), []
-    except DosingError as exc:
-        return case, None, [f"{path}: plan: {exc}"]
 
 
 def _assess(args: argparse.Namespace) -> int:

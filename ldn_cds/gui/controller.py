@@ -9,7 +9,6 @@ widgets as ``(field path, message)`` pairs.
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 from PySide6.QtCore import QObject, Signal
 
+from ldn_cds.casefile import read_case_data, validate_case, write_case_data
 from ldn_cds.core.assessment import Assessment, assess
 from ldn_cds.core.dosing import DosingError
 from ldn_cds.core.errors import describe
@@ -39,21 +39,17 @@ class CaseFileError(Exception):
 
 def read_case_file(path: Path) -> Case:
     """Read and validate a case file, or raise CaseFileError with clear messages."""
-    from ldn_cds.cli import read_case
-
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        raw = None
-    if isinstance(raw, dict):
-        version = raw.get("schema_version")
-        if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
-            raise CaseFileError(
-                f"{path.name} was written by a newer version of ldn-cds.",
-                [f"{path}: schema_version is {version}; this program reads case format "
-                 f"version {SCHEMA_VERSION}. Open it with a newer ldn-cds."],
-            )
-    case, problems = read_case(path)
+    data, problems = read_case_data(path)
+    if data is None:
+        raise CaseFileError(f"{path.name} cannot be opened as a case file.", list(problems))
+    version = data.get("schema_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+        raise CaseFileError(
+            f"{path.name} was written by a newer version of ldn-cds.",
+            [f"{path}: schema_version is {version}; this program reads case format "
+             f"version {SCHEMA_VERSION}. Open it with a newer ldn-cds."],
+        )
+    case, problems = validate_case(path, data)
     if case is None:
         raise CaseFileError(f"{path.name} is not a valid case file.", list(problems))
     assert isinstance(case, Case)
@@ -175,10 +171,7 @@ class AssessmentController(QObject):
         if self._case is None:
             fields = ", ".join(p for p, _ in self._problems[:5])
             raise ValueError(f"the case has problems to correct first: {fields}")
-        text = json.dumps(case_to_data(self._case), indent=2, ensure_ascii=False) + "\n"
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        write_case_data(path, case_to_data(self._case))
         self._set_path(path)
         self._set_dirty(False)
 

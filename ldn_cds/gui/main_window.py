@@ -436,10 +436,10 @@ class MainWindow(QMainWindow):
             "case": self.controller.data(),
         }
         try:
-            self.draft_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.draft_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8")
-            tmp.replace(self.draft_path)
+            from ldn_cds.casefile import ensure_private_dir, write_private_atomic
+
+            ensure_private_dir(self.draft_path.parent)
+            write_private_atomic(self.draft_path, json.dumps(payload, indent=1, default=str))
         except OSError as exc:
             self.statusBar().showMessage(f"Recovery draft not written: {exc}", 6000)
 

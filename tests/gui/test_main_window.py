@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from ldn_cds.cli import assess_file
+from ldn_cds.casefile import assess_file
 from ldn_cds.core.assessment import Verdict, assess
 from ldn_cds.core.models import parse_case
 from ldn_cds.core.rulecheck import example_case

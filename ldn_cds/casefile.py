@@ -1,0 +1,267 @@
+"""Case files: strict, bounded reading and private, atomic writing.
+
+Below both the command line and the window (neither imports the other for this).  Reading:
+
+- regular files only (a FIFO, ``/dev/zero`` or a device is refused without blocking), at most
+  :data:`MAX_BYTES`; UTF-8 JSON;
+- a key that appears twice in one object is an error (JSON parsers silently keep the last,
+  which once turned ``"liver": "acute_hepatitis"`` into ``"none"``);
+- nesting deeper than :data:`MAX_DEPTH`, integers longer than :data:`MAX_INT_DIGITS` digits and
+  ``NaN``/``Infinity`` are errors;
+
+each problem is one line ``<file>: <where>: <message>``, so a batch goes on with the next file.
+
+Writing: owner-only (0600 files; folders this module creates are 0700), atomic (a temporary
+file created exclusively in the same folder, flushed, then renamed over the target), and never
+through a planted symlink (the temporary name is created with ``O_EXCL``; the rename replaces a
+link rather than following it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import tempfile
+from collections.abc import Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 32
+MAX_INT_DIGITS = 30
+
+
+class CaseFileFormatError(ValueError):
+    """The text is JSON-like but not acceptable as a case file (one line, no file name)."""
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise CaseFileFormatError(f"key {key!r} appears twice in one object; keep one")
+        out[key] = value
+    return out
+
+
+def _parse_int(text: str) -> int:
+    digits = text.lstrip("-")
+    if len(digits) > MAX_INT_DIGITS:
+        raise CaseFileFormatError(f"a number with {len(digits)} digits is out of range")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise CaseFileFormatError(f"the number {text[:20]} is out of range")
+    return value
+
+
+def _parse_constant(name: str) -> Any:
+    raise CaseFileFormatError(f"{name} is not a number a case file may contain")
+
+
+def _depth(value: Any, limit: int) -> int:
+    """Nesting depth of lists and objects, stopping early past ``limit``."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    deepest = 0
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > limit:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def loads_strict(text: str) -> Any:
+    """Parse JSON strictly; raise CaseFileFormatError or json.JSONDecodeError."""
+    try:
+        data = json.loads(text, object_pairs_hook=_reject_duplicates, parse_int=_parse_int,
+                          parse_float=_parse_float,
+                          parse_constant=_parse_constant)
+    except RecursionError:
+        raise CaseFileFormatError(f"nested more than {MAX_DEPTH} levels deep") from None
+    if _depth(data, MAX_DEPTH) > MAX_DEPTH:
+        raise CaseFileFormatError(f"nested more than {MAX_DEPTH} levels deep")
+    return data
+
+
+def read_text_bounded(path: Path, *, limit: int = MAX_BYTES) -> str:
+    """The UTF-8 text of a regular file of at most ``limit`` bytes.
+
+    Raises OSError subclasses for missing or unreadable files and CaseFileFormatError for
+    anything that is not a regular file, too large, or not UTF-8.  Never blocks on a FIFO.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise CaseFileFormatError(f"{kind}; a case file is a regular .json file")
+        if info.st_size > limit:
+            raise CaseFileFormatError(
+                f"too large ({info.st_size:,} bytes; a case file is at most {limit:,})")
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:  # grew while being read
+                raise CaseFileFormatError(f"too large (a case file is at most {limit:,} bytes)")
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CaseFileFormatError(f"cannot read: not UTF-8 text (byte {exc.start})") from None
+
+
+def read_json(path: Path) -> tuple[Any, list[str]]:
+    """(data, problems as '<file>: ...' lines) for any strict, bounded JSON file."""
+    try:
+        text = read_text_bounded(path)
+    except FileNotFoundError:
+        return None, [f"{path}: file not found"]
+    except CaseFileFormatError as exc:
+        return None, [f"{path}: {exc}"]
+    except OSError as exc:
+        return None, [f"{path}: cannot read: {exc.strerror or exc}"]
+    try:
+        return loads_strict(text), []
+    except json.JSONDecodeError as exc:
+        return None, [f"{path}: line {exc.lineno} column {exc.colno}: invalid JSON: {exc.msg}"]
+    except CaseFileFormatError as exc:
+        return None, [f"{path}: {exc}"]
+
+
+def read_case_data(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
+    """The case file's JSON object, unvalidated (problems as one line each)."""
+    data, problems = read_json(path)
+    if problems:
+        return None, problems
+    if not isinstance(data, dict):
+        return None, [f"{path}: a case file is a JSON object ({{...}}), not "
+                      f"{type(data).__name__}"]
+    return data, []
+
+
+def validate_case(path: Path, data: dict[str, Any]) -> tuple[Any, list[str]]:
+    """(case, problems as 'file: field: message') for the JSON object read from ``path``."""
+    from pydantic import ValidationError
+
+    from ldn_cds.core.errors import describe
+    from ldn_cds.core.models import parse_case
+
+    try:
+        return parse_case(data), []
+    except ValidationError as exc:
+        return None, [f"{path}: {field}: {message}" for field, message in describe(exc)]
+    except RecursionError:
+        return None, [f"{path}: nested too deeply"]
+
+
+def read_case(path: Path) -> tuple[Any, list[str]]:
+    """Read and validate one case file; return (case, problems as 'file: field: message')."""
+    data, problems = read_case_data(path)
+    if data is None:
+        return None, problems
+    return validate_case(path, data)
+
+
+def assess_file(path: Path, ruleset: Any, on: date | None) -> tuple[Any, Any, list[str]]:
+    """(case, assessment, problems) for one file; the date falls back to the case's, then today."""
+    from ldn_cds.core.assessment import assess
+    from ldn_cds.core.dosing import DosingError
+
+    case, problems = read_case(path)
+    if case is None:
+        return None, None, problems
+    when = on or case.assessed_on or date.today()
+    try:
+        return case, assess(case, on=when, ruleset=ruleset), []
+    except DosingError as exc:
+        return case, None, [f"{path}: plan: {exc}"]
+
+
+def expand_paths(paths: Sequence[Path]) -> Iterator[tuple[Path, str | None]]:
+    """Files in input order; a folder expands to its *.json files sorted by name."""
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.json") if p.is_file())
+            if not found:
+                yield path, "folder contains no .json case files"
+            for item in found:
+                yield item, None
+        else:
+            yield path, None
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def ensure_private_dir(folder: Path) -> None:
+    """Create ``folder`` (and parents) owner-only when missing; tighten it when it is ours.
+
+    Only folders the program owns are tightened (an application-data folder); a folder the user
+    chose keeps its permissions, but everything written into it is owner-only.
+    """
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = folder.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        raise OSError(f"{folder} is a symbolic link; refusing to write patient data through it")
+
+
+def write_private_atomic(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` owner-only (0600) and atomically; no partial file remains."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    folder = path.parent
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o600)
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def case_json(data: dict[str, Any]) -> str:
+    """The text of a case file (stable key order as given, UTF-8, trailing newline)."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_case_data(path: Path, data: dict[str, Any]) -> None:
+    """Write a JSON-like case to ``path`` (owner-only, atomic)."""
+    write_private_atomic(path, case_json(data))
