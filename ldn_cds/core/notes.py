@@ -7,11 +7,10 @@ quantities) and case facts (diagnoses, prior therapies).
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import BaseModel, ConfigDict
 
 from ldn_cds.core.dosing import DosePlan
+from ldn_cds.core.formatting import fmt_date, fmt_mg
 from ldn_cds.core.models import Case, DoseForm
 from ldn_cds.core.ruleset import NoteBlock, RuleSet
 from ldn_cds.core.sources import SourceOut, source_out
@@ -46,15 +45,6 @@ class Notes(_Out):
     cost_range: str
     prior_authorization: PriorAuthorization
     record_note: str
-
-
-def fmt_date(day: date) -> str:
-    """Unambiguous date for printed text: 24 Nov 2026."""
-    return f"{day.day} {day.strftime('%b')} {day.year}"
-
-
-def fmt_mg(mg: float) -> str:
-    return f"{mg:g} mg"
 
 
 def _section(ruleset: RuleSet, block: NoteBlock) -> NoteSection:

@@ -25,10 +25,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ldn_cds import INTENDED_USE
-from ldn_cds.core.assessment import Assessment, Finding, Verdict
+from ldn_cds.core.assessment import Assessment, Finding, MissingItem, Verdict
 from ldn_cds.core.dosing import DosePlan, DoseStep
+from ldn_cds.core.formatting import fmt_date, fmt_mg, fmt_trace_state, fmt_value
 from ldn_cds.core.models import Case, DoseForm
-from ldn_cds.core.notes import fmt_date, fmt_mg
 from ldn_cds.core.ruleset import Effect, Indicator, RuleSet
 from ldn_cds.core.sources import SourceOut
 
@@ -312,37 +312,122 @@ def _evidence_words(tags: Iterable[str]) -> str:
     return ", ".join(EVIDENCE_WORDS.get(t, t) for t in tags) or "not graded"
 
 
-def _value_text(value: object) -> str:
-    if value is None:
-        return "unknown"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_value_text(v) for v in value) + "]" if value else "[] (none)"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 # --------------------------------------------------------------------------------------------
 # Clinician summary
 # --------------------------------------------------------------------------------------------
 
 
-def _verdict_banner(assessment: Assessment) -> Banner:
-    symbol, tone = VERDICT_STYLE[assessment.verdict]
-    lines = []
+def _start_text(assessment: Assessment) -> str:
     if assessment.earliest_start_on is not None:
-        lines.append(f"Earliest permitted start: {fmt_date(assessment.earliest_start_on)}")
-    elif assessment.verdict in (Verdict.CONTRAINDICATED, Verdict.NEEDS_INFORMATION):
-        lines.append("Earliest permitted start: none (LDN is not to be started now)")
-    else:
-        lines.append("Earliest permitted start: not yet known (the opioid washout cannot be dated)")
+        return fmt_date(assessment.earliest_start_on)
+    if assessment.verdict in (Verdict.CONTRAINDICATED, Verdict.NEEDS_INFORMATION):
+        return "none (LDN is not to be started now)"
+    return "not yet known (the opioid washout cannot be dated)"
+
+
+def _critical(assessment: Assessment) -> list[Finding]:
+    return [f for f in assessment.findings if f.indicator is Indicator.CRITICAL]
+
+
+def _verdict_banner(assessment: Assessment) -> Banner:
+    """Verdict, start date, washout end, and every critical finding by name."""
+    symbol, tone = VERDICT_STYLE[assessment.verdict]
+    lines = [f"Earliest permitted start: {_start_text(assessment)}"]
     if assessment.washout_ends_on is not None:
         lines.append(f"Opioid washout ends: {fmt_date(assessment.washout_ends_on)}")
-    if assessment.verdict_rules:
-        lines.append("Set by: " + ", ".join(assessment.verdict_rules))
+    critical = _critical(assessment)
+    if critical:
+        lines.append("Critical: " + "; ".join(
+            f.title + ("" if f.status == "fired" else " (cannot evaluate)") for f in critical))
     return Banner(symbol=symbol, title=assessment.verdict_text, lines=tuple(lines), tone=tone)
+
+
+NEXT_STEPS: dict[Verdict, str] = {
+    Verdict.CANDIDATE: "Prescribe as planned; give the patient the handout and wallet card.",
+    Verdict.CANDIDATE_WITH_CAUTIONS: (
+        "Read the cautions (page 2) before prescribing; then prescribe as planned and give "
+        "the patient the handout and wallet card."),
+    Verdict.NOT_YET: "Do not start LDN before the earliest permitted start.",
+    Verdict.CONTRAINDICATED: "Do not start LDN. Discuss other treatment for the pain.",
+    Verdict.NEEDS_INFORMATION: "Ask the questions below, then assess again before any start.",
+}
+"""The first thing to do, by verdict (the recommended actions of the rules follow it)."""
+
+
+def _reasons(assessment: Assessment) -> list[str]:
+    """The verdict's reason in words: the title and summary of each rule that set it."""
+    by_rule = {f.rule_id: f for f in assessment.findings}
+    out: list[str] = []
+    for rule_id in assessment.verdict_rules:
+        f = by_rule.get(rule_id)
+        if f is None:
+            continue
+        line = f.summary
+        if line not in out:
+            out.append(line)
+    if not out:
+        out.append("No rule holds LDN back: every safety question the rules ask was answered.")
+    return out
+
+
+def _next_steps(assessment: Assessment) -> list[str]:
+    out = [NEXT_STEPS[assessment.verdict]]
+    setting = set(assessment.verdict_rules)
+    for f in assessment.findings:
+        if f.status != "fired":
+            continue  # a rule that could not be evaluated asks its question instead
+        if f.rule_id not in setting and f.indicator is not Indicator.CRITICAL:
+            continue
+        for suggestion in f.suggestions:
+            if suggestion.is_recommended and suggestion.label + "." not in out:
+                out.append(suggestion.label + ".")
+    plan = assessment.dose_plan
+    if plan is not None and assessment.verdict in (Verdict.CANDIDATE,
+                                                   Verdict.CANDIDATE_WITH_CAUTIONS):
+        out.append(f"Review on {fmt_date(plan.review_on)}.")
+    return out
+
+
+def _dose_line(assessment: Assessment) -> str:
+    plan = assessment.dose_plan
+    if plan is None:
+        return assessment.dose_plan_note or "No dose plan."
+    when = "at bedtime" if plan.timing == "bedtime" else "in the morning"
+    form = "capsules" if plan.form is DoseForm.CAPSULE else "1 mg/mL oral liquid"
+    return (f"{fmt_mg(plan.start_mg)} {when} from {fmt_date(plan.start_on)}; target "
+            f"{fmt_mg(plan.target_mg)} from {fmt_date(plan.target_reached_on)} ({form}; "
+            f"{plan.protocol_name}); review {fmt_date(plan.review_on)}")
+
+
+def _mme_line(assessment: Assessment) -> str:
+    if assessment.mme_per_day is None:
+        why = assessment.mme_note or "no reason recorded"
+        why = why.removeprefix("not computable: ")
+        return f"not computable: {why}"
+    note = f"; {assessment.mme_note}" if assessment.mme_note else ""
+    return f"{assessment.mme_per_day:g} MME per day{note}"
+
+
+def _question(m: MissingItem) -> str:
+    return m.question + ("" if m.blocks_decision else " (caution; does not block)")
+
+
+def bottom_line(assessment: Assessment) -> list[Block]:
+    """Page 1 of the summary: what a physician needs between patients, nothing else."""
+    out: list[Block] = [
+        _verdict_banner(assessment),
+        Para("", label="Why:"),
+        Bullets(tuple(_reasons(assessment))),
+        Para(_dose_line(assessment), label="First dose and target:"),
+        Para(_mme_line(assessment), label="Opioids (MME):"),
+        Para("", label="What to do next:"),
+        Bullets(tuple(_next_steps(assessment))),
+    ]
+    missing = sorted(assessment.missing_information, key=lambda m: not m.blocks_decision)
+    if assessment.verdict is Verdict.NEEDS_INFORMATION and missing:
+        out.append(Para("", label="Questions to ask:"))
+        out.append(Bullets(tuple(_question(m) for m in missing)))
+    return out
 
 
 def _finding_box(f: Finding) -> Box:
@@ -530,14 +615,18 @@ def _override_blocks(assessment: Assessment) -> list[Block]:
 
 
 def _trace_table(assessment: Assessment) -> Table:
+    """Rules that fired or could not be evaluated (the rules that did not fire are counted
+    beside the table; the full trace is in the JSON output and the window)."""
     rows = []
     for t in assessment.trace:
+        if t.outcome == "not_fired":
+            continue
         read = "; ".join(
-            f"{k} = {clip(_value_text(v), CELL_LIMIT)}" for k, v in t.inputs_read.items()
+            f"{k} = {clip(fmt_value(v), CELL_LIMIT)}" for k, v in t.inputs_read.items()
         ) or "none"
         rows.append((
             f"{t.rule_id} {t.rule_version}\n{t.title}",
-            t.outcome.replace("_", " ") + ("" if t.effect == "none" else f"\n→ {t.effect}"),
+            fmt_trace_state(t.outcome) + ("" if t.effect == "none" else f"\n→ {t.effect}"),
             read,
             ", ".join(t.inputs_missing) or "none",
             ", ".join(t.sources),
@@ -553,8 +642,9 @@ def build_summary(
     s = _settings(settings)
     blocks: list[Block] = [
         Heading(f"LDN clinical summary — assessed {fmt_date(assessment.assessed_on)}", 1),
-        _verdict_banner(assessment),
+        *bottom_line(assessment),
         Para(INTENDED_USE, label="Intended use:", style="muted"),
+        PageBreak(),
     ]
     blocks.append(Heading("Findings", 2))
     if assessment.findings:
@@ -562,12 +652,17 @@ def build_summary(
     else:
         blocks.append(Para("No rule produced a finding.", style="small"))
     blocks.append(Heading("Missing information", 2))
+    unevaluated = [t.title for t in assessment.trace if t.outcome == "cannot_evaluate"]
     if assessment.missing_information:
         blocks.append(Bullets(tuple(
             f"{m.question} ({m.input}; {'blocks the decision' if m.blocks_decision else 'caution'}"
             f"; rules: {', '.join(m.rule_ids)})"
             for m in assessment.missing_information
         ), style="small"))
+    elif unevaluated:
+        blocks.append(Para(
+            "No question listed, but these rules could not be evaluated: "
+            + "; ".join(unevaluated) + ".", style="small"))
     else:
         blocks.append(Para("None: every input the rules need was recorded.", style="small"))
     if assessment.medicines:
@@ -585,9 +680,12 @@ def build_summary(
     blocks.extend(_notes_blocks(assessment))
     blocks.append(PageBreak())
     blocks.append(Heading("Appendix: rule trace", 2))
+    not_fired = sum(1 for t in assessment.trace if t.outcome == "not_fired")
     blocks.append(Para(
-        f"Every rule of {ruleset.manifest.id} {ruleset.version} (SHA-256 {ruleset.sha256}), "
-        "with its outcome, the input values it read and the inputs that were missing.",
+        f"The rules of {ruleset.manifest.id} {ruleset.version} (SHA-256 {ruleset.sha256}) "
+        "that fired or could not be evaluated, with the input values each read and the inputs "
+        f"that were missing. {not_fired} of {len(assessment.trace)} rules did not fire; the "
+        "full trace is in the JSON output (ldn-cds assess --json) and in the window.",
         style="small",
     ))
     blocks.append(_trace_table(assessment))

@@ -51,9 +51,12 @@ from ldn_cds.pdf.fonts import register_fonts
 from ldn_cds.pdf.styles import GRID, HEADER_FILL, TONES, StyleSet, make_styles
 from ldn_cds.pdf.templates import make_doc
 
-SUMMARY_BASE = 8.5
-HANDOUT_BASE = 11.0
+SUMMARY_BASE = 9.5
+"""Clinician summary body (pt)."""
+HANDOUT_BASE = 12.0
+"""Patient handout body (pt): 12 pt or more for older readers."""
 LARGE_PRINT_BASE = 14.5
+"""Large-print handout body (pt), within the 14-16 pt range."""
 
 
 class Paragraph(_Paragraph):  # type: ignore[misc]

@@ -69,13 +69,15 @@ def _style(name: str, size: float, *, bold: bool = False, leading: float = 1.25,
 
 
 def make_styles(base: float) -> StyleSet:
-    """Styles scaled from the body size ``base`` (9 pt summary, 11 pt handout, 14 pt large)."""
-    small = max(base - 1.5, 7.5) if base < 12 else base
+    """Styles scaled from the body size ``base`` (9.5 pt summary, 12 pt handout, 14.5 pt
+    large print).  Below 12 pt (the clinician summary) detail text is 1 pt smaller; from
+    12 pt (the patient's documents) nothing is smaller than the body."""
+    small = base - 1 if base < 12 else base
     return StyleSet(
         body=_style("body", base, space_after=base * 0.3),
         small=_style("small", small, leading=1.2, space_after=small * 0.2),
         lead=_style("lead", base + 1, space_after=base * 0.4),
-        muted=_style("muted", small, color=MUTED, space_after=small * 0.25),
+        muted=_style("muted", base, color=MUTED, space_after=base * 0.25),
         cell=_style("cell", small, leading=1.2),
         cell_head=_style("cell_head", small, bold=True, leading=1.2),
         h1=_style("h1", base + 6, bold=True, space_after=base * 0.5, leading=1.2),
@@ -87,6 +89,6 @@ def make_styles(base: float) -> StyleSet:
         banner_line=_style("banner_line", base + 0.5, leading=1.3),
         symbol=_style("symbol", base + 14, leading=1.1, color=colors.white),
         box_title=_style("box_title", base + 0.5, bold=True, leading=1.25),
-        header_size=8.5 if base < 12 else 10,
-        footer_size=7.5 if base < 12 else 9,
+        header_size=9 if base < 12 else (11 if base < 14 else 12),
+        footer_size=8 if base < 12 else 9,
     )

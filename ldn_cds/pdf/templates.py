@@ -22,7 +22,14 @@ from ldn_cds.pdf.styles import GRID, MUTED, StyleSet
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
 SIDE = 16 * mm
 TOP = 22 * mm
-BOTTOM = 15 * mm
+"""Least top margin (the header grows with its font size and lines)."""
+FOOTER_Y = 11 * mm
+"""Baseline of the footer: its lowest descender stays 10 mm or more above the paper edge
+(most printers cannot print the outer 5 mm)."""
+BOTTOM = 21 * mm
+"""Bottom margin of the text frame (above the footer and its rule)."""
+HEADER_Y = 11 * mm
+"""Distance of the header's first baseline from the top edge."""
 
 
 def fit(text: str, font: str, size: float, width: float) -> str:
@@ -66,7 +73,7 @@ class NumberedCanvas(Canvas):  # type: ignore[misc]
         self.saveState()
         self.setFont(REGULAR, self.footer_size)
         self.setFillColor(MUTED)
-        self.drawRightString(width - SIDE, BOTTOM - 9 * mm,
+        self.drawRightString(width - SIDE, FOOTER_Y,
                              f"Page {self._pageNumber} of {total}")
         self.restoreState()
 
@@ -81,7 +88,7 @@ def _draw_header_footer(canvas: Canvas, document: Document, styles: StyleSet) ->
     size = styles.header_size
     header = document.header
     canvas.saveState()
-    y = height - 10 * mm
+    y = height - HEADER_Y
     right = header.right_line
     right_w = min(stringWidth(right, REGULAR, size), inner * 0.45) if right else 0
     canvas.setFont(BOLD, size + 1.5)
@@ -102,7 +109,7 @@ def _draw_header_footer(canvas: Canvas, document: Document, styles: StyleSet) ->
     canvas.line(SIDE, y - 2.2 * mm, width - SIDE, y - 2.2 * mm)
     # footer (the page number is drawn by NumberedCanvas)
     fsize = styles.footer_size
-    fy = BOTTOM - 9 * mm
+    fy = FOOTER_Y
     canvas.line(SIDE, fy + fsize * 1.4, width - SIDE, fy + fsize * 1.4)
     canvas.setFont(REGULAR, fsize)
     canvas.setFillColor(MUTED)
@@ -116,7 +123,8 @@ def make_doc(
 ) -> tuple[BaseDocTemplate, type[NumberedCanvas]]:
     """A document template with one page template (frame + header/footer callback)."""
     pagesize = PAGE_SIZES[document.paper]
-    top = TOP + (styles.header_size * 1.35 if len(document.header.clinic_lines) > 1 else 0)
+    lines = 1 + min(len(document.header.clinic_lines), 2)  # clinic line(s) + patient line
+    top = max(TOP, HEADER_Y + (lines - 1) * styles.header_size * 1.35 + 8 * mm)
     doc = BaseDocTemplate(
         buffer,
         pagesize=pagesize,

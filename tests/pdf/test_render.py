@@ -70,8 +70,11 @@ def test_summary_says_what_the_assessment_says(
     for finding in a.findings:
         assert flat(finding.summary) in text, finding.rule_id
     joined = text.replace(" ", "")  # long rule ids wrap inside the narrow trace column
-    for entry in a.trace:
-        assert entry.rule_id in joined
+    for entry in a.trace:  # fired and could-not-evaluate rules; the others are counted
+        if entry.outcome != "not_fired":
+            assert entry.rule_id in joined
+    not_fired = sum(1 for t in a.trace if t.outcome == "not_fired")
+    assert f"{not_fired} of {len(a.trace)} rules did not fire" in text
     if a.earliest_start_on is not None:
         assert f"Earliest permitted start: {fmt_date(a.earliest_start_on)}" in text
     if a.mme_per_day is None:
