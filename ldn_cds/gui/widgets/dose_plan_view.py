@@ -24,6 +24,7 @@ from ldn_cds.core.assessment import Assessment
 from ldn_cds.core.dosing import DosePlan
 from ldn_cds.core.models import DoseForm
 from ldn_cds.core.ruleset import RuleSet
+from ldn_cds.gui.messages import clinic_words, section_message
 from ldn_cds.gui.widgets.fields import (
     ChoiceField,
     DateField,
@@ -34,6 +35,7 @@ from ldn_cds.gui.widgets.fields import (
 )
 
 DEBOUNCE_MS = 50
+_PLAN_LABELS = {"plan": "Prescriber's choices", "plan.ceiling_override": "Above-ceiling dose"}
 
 
 def _table(headers: Sequence[str], name: str, parent: QWidget) -> QTableWidget:
@@ -200,9 +202,10 @@ class DosePlanView(QWidget):
             if not path.startswith("plan"):
                 continue
             if path in self._boxes:
-                by_box.setdefault(path, []).append(message)
+                by_box.setdefault(path, []).append(clinic_words(message))
             else:
-                other.append(f"{path}: {message}")
+                label = _PLAN_LABELS.get(path)
+                other.append(section_message(label, path, message))
         for path, box in self._boxes.items():
             box.error.show_messages(by_box.get(path, []))
         self.error.show_messages(other)

@@ -42,6 +42,7 @@ from ldn_cds.core.models import (
     parse_case,
 )
 from ldn_cds.core.ruleset import RuleSet
+from ldn_cds.gui.messages import clinic_words, row_message, section_message
 from ldn_cds.gui.widgets.fields import (
     CheckListField,
     ChoiceField,
@@ -169,6 +170,12 @@ class OpioidRow:
         return [self.drug, self.release, self.dose, self.unit, self.use, self.last, self.mme,
                 self.remove]
 
+    def is_blank(self) -> bool:
+        """Nothing typed or chosen yet (a row just added): not part of the case."""
+        return not self.drug.currentText().strip() and all(
+            field.value() is None
+            for field in (self.release, self.dose, self.unit, self.use, self.last))
+
     def value(self) -> dict[str, Any]:
         row: dict[str, Any] = {"drug": self.drug.currentText().strip()}
         for key, field in (("release", self.release), ("daily_dose", self.dose),
@@ -203,6 +210,7 @@ class OpioidTable(QWidget):
         self._ruleset = ruleset
         self._drugs = _known_drugs(ruleset)
         self.rows: list[OpioidRow] = []
+        self._collected: list[OpioidRow] = []  # the rows in the case, in order (no blank rows)
         self._empty_is_none_list = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -295,9 +303,11 @@ class OpioidTable(QWidget):
             row.mme.setToolTip(tip)
 
     def value(self) -> list[dict[str, Any]] | None:
-        if not self.rows:
+        """The medications entered; a row with nothing typed yet is left out (no error for it)."""
+        self._collected = [row for row in self.rows if not row.is_blank()]
+        if not self._collected:
             return [] if self._empty_is_none_list else None
-        return [row.value() for row in self.rows]
+        return [row.value() for row in self._collected]
 
     def set_value(self, meds: Sequence[dict[str, Any]] | None) -> None:
         for row in list(self.rows):
@@ -318,7 +328,7 @@ class OpioidTable(QWidget):
             return None
         index_text, _, rest = path[1:].partition("]")
         try:
-            row = self.rows[int(index_text)]
+            row = self._collected[int(index_text)]
         except (ValueError, IndexError):
             return None
         key = rest.lstrip(".")
@@ -327,8 +337,10 @@ class OpioidTable(QWidget):
                 "last_dose_on": row.last}.get(key, row.drug)
 
     def show_row_problems(self, problems: dict[int, list[str]]) -> None:
-        for i, row in enumerate(self.rows):
-            row.error.show_messages(problems.get(i, []))
+        """Problems by index in the case (blank rows are not in it) beside their row."""
+        by_row = {id(row): problems.get(i, []) for i, row in enumerate(self._collected)}
+        for row in self.rows:
+            row.error.show_messages(by_row.get(id(row), []))
 
     def first_incomplete(self) -> QWidget:
         for row in self.rows:
@@ -349,6 +361,7 @@ class IntakeForm(QWidget):
         self._filling = False
         self._extra: dict[str, dict[str, Any]] = {}
         self._boxes: dict[str, FieldBox] = {}
+        self._captions: dict[str, str] = {}
         self._section_errors: dict[str, ErrorLabel] = {}
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -399,6 +412,7 @@ class IntakeForm(QWidget):
         caption.setWordWrap(False)
         form.addRow(caption, box)
         self._boxes[path] = box
+        self._captions[path] = label.replace("&", "")
         changed = getattr(field, "changed", None)
         if changed is not None:
             changed.connect(self._on_field_changed)
@@ -663,19 +677,20 @@ class IntakeForm(QWidget):
                 continue
             if path.startswith("opioids.medications["):
                 index_text, _, rest = path[len("opioids.medications["):].partition("]")
-                label = rest.lstrip(".").replace("_", " ") or "row"
-                rows.setdefault(int(index_text), []).append(f"{label}: {message}")
+                key = rest.lstrip(".").split(".")[0].split("[")[0]
+                rows.setdefault(int(index_text), []).append(
+                    row_message(key, message) if key else clinic_words(message))
                 continue
             if path in self._boxes:
-                by_box.setdefault(path, []).append(message)
+                by_box.setdefault(path, []).append(clinic_words(message))
             elif path in self._section_errors:
-                by_section.setdefault(path, []).append(message)
+                by_section.setdefault(path, []).append(clinic_words(message))
             else:
                 prefix = path.split("[")[0]
-                if prefix in self._boxes:
-                    by_box.setdefault(prefix, []).append(f"{path}: {message}")
+                if prefix in self._boxes:  # an item of a list: shown beside the list
+                    by_box.setdefault(prefix, []).append(clinic_words(message))
                 else:
-                    top.append(message if path == "(case)" else f"{path}: {message}")
+                    top.append(section_message(self._captions.get(path), path, message))
         for path, box in self._boxes.items():
             box.error.show_messages(by_box.get(path, []))
         for path, section_label in self._section_errors.items():
