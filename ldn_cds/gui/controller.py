@@ -25,7 +25,7 @@ from ldn_cds.core.models import SCHEMA_VERSION, Case, parse_case
 from ldn_cds.core.ruleset import RuleSet
 
 INTAKE_KEYS = ("assessed_on", "patient", "pain", "opioids", "history", "other_medications",
-               "prior_therapies")
+               "prior_therapies", "confirmed_not_opioids", "ldn")
 
 
 class CaseFileError(Exception):

@@ -243,6 +243,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_controller_assessment_changed(self, result: Assessment) -> None:
         self.panel.show_assessment(result)
+        self.form.show_medicines(result.medicines)
         self.plan_view.show_assessment(result)
         self.notes_view.show_assessment(result)
         self.trace_view.show_assessment(result)

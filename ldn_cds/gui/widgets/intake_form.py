@@ -58,6 +58,85 @@ from ldn_cds.gui.widgets.fields import (
 )
 
 DEBOUNCE_MS = 50
+_RECOGNISED_STYLE = "color: palette(dark);"
+_UNRESOLVED_STYLE = "color: #7a4d00; font-weight: bold;"
+_STATUS_MARK = {"recognised": "✓", "confirmed_not_opioid": "✓", "ambiguous": "⚠",
+                "not_recognised": "⚠"}
+
+
+def recognised_text(status: str, entry: str, recognised_as: str, *, opioid: bool = False) -> str:
+    """``✓ Recognised as: ...`` / ``⚠ Not recognised: ...`` (display only).
+
+    ``opioid``: the core found an opioid ingredient in an entry of the other medicines, which
+    is marked as a warning rather than ticked.
+    """
+    mark = _STATUS_MARK.get(status, "•")
+    if opioid and status == "recognised":
+        return f"⚠ Recognised as {recognised_as}: contains an opioid"
+    if status == "not_recognised":
+        return f"{mark} '{entry}' not recognised: confirm it is not an opioid"
+    if status == "ambiguous":
+        return f"{mark} '{entry}' is ambiguous: {recognised_as}"
+    if status == "confirmed_not_opioid":
+        return f"{mark} '{entry}': you confirmed it contains no opioid"
+    return f"{mark} Recognised as {recognised_as}"
+
+
+class MedicinesRecognised(QWidget):
+    """Under the other-medicines list: each entry with what it was recognised as.
+
+    An entry that is not recognised (or ambiguous) offers "Confirm no opioid", which adds the
+    entry, as written, to the case's ``confirmed_not_opioids``.
+    """
+
+    confirmRequested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Other medicines: recognised as")
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(2)
+        self._shown: list[tuple[str, str, str, bool]] = []
+        self.labels: list[QLabel] = []
+        self.confirm_buttons: dict[str, QPushButton] = {}
+        self.hide()
+
+    def show_entries(self, entries: Sequence[tuple[str, str, str, bool]]) -> None:
+        """``(entry, status, recognised_as, opioid)`` per other medicine, in list order."""
+        entries = list(entries)
+        if entries == self._shown:
+            return
+        self._shown = entries
+        while self._layout.count():
+            item = self._layout.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
+        self.labels, self.confirm_buttons = [], {}
+        for entry, status, recognised_as, opioid in entries:
+            line = QWidget(self)
+            row = QHBoxLayout(line)
+            row.setContentsMargins(0, 0, 0, 0)
+            label = QLabel(recognised_text(status, entry, recognised_as, opioid=opioid), line)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setWordWrap(True)
+            unresolved = status in ("not_recognised", "ambiguous")
+            label.setStyleSheet(_UNRESOLVED_STYLE if unresolved or opioid
+                                else _RECOGNISED_STYLE)
+            label.setAccessibleName(f"{entry}: {label.text()}")
+            row.addWidget(label, 1)
+            self.labels.append(label)
+            if unresolved and entry not in self.confirm_buttons:
+                button = QPushButton("Confirm no opioid", line)
+                button.setAccessibleName(f"Confirm that {entry} contains no opioid")
+                button.setToolTip("Adds this entry, as written, to 'Confirmed no opioid'")
+                button.clicked.connect(lambda _=False, e=entry: self.confirmRequested.emit(e))
+                row.addWidget(button)
+                self.confirm_buttons[entry] = button
+            self._layout.addWidget(line)
+        self.setVisible(bool(entries))
 
 # Derived facts named in "missing information" -> the field the physician fills in.
 _FACT_FIELDS = {
@@ -161,6 +240,12 @@ class OpioidRow:
         self.dose.setMaximumWidth(owner.fontMetrics().horizontalAdvance("0000000") + 16)
         self.last.setMinimumWidth(owner.fontMetrics().horizontalAdvance("0000-00-00") + 16)
         self.error = ErrorLabel(owner)
+        self.recognised = QLabel(owner)
+        self.recognised.setAccessibleName(f"Opioid {n}: recognised as")
+        self.recognised.setWordWrap(True)
+        self.recognised.setTextFormat(Qt.TextFormat.PlainText)
+        self.recognised.setStyleSheet(_RECOGNISED_STYLE)
+        self.recognised.hide()
         for widget in (self.release, self.unit, self.dose, self.use, self.last):
             widget.changed.connect(owner.on_row_edited)
         self.drug.currentTextChanged.connect(owner.on_row_edited)
@@ -253,7 +338,7 @@ class OpioidTable(QWidget):
 
     def remove_row(self, row: OpioidRow) -> None:
         self.rows.remove(row)
-        for widget in [*row.widgets(), row.error]:
+        for widget in [*row.widgets(), row.recognised, row.error]:
             self.grid.removeWidget(widget)
             widget.hide()
             widget.deleteLater()
@@ -263,10 +348,11 @@ class OpioidTable(QWidget):
 
     def _relayout(self) -> None:
         for i, row in enumerate(self.rows):
-            r = 1 + 2 * i
+            r = 1 + 3 * i
             for col, widget in enumerate(row.widgets()):
                 self.grid.addWidget(widget, r, col)
-            self.grid.addWidget(row.error, r + 1, 0, 1, len(self.HEADERS))
+            self.grid.addWidget(row.recognised, r + 1, 0, 1, len(self.HEADERS))
+            self.grid.addWidget(row.error, r + 2, 0, 1, len(self.HEADERS))
         self.empty_label.setVisible(not self.rows)
         previous: QWidget | None = None
         for row in self.rows:
@@ -311,7 +397,7 @@ class OpioidTable(QWidget):
 
     def set_value(self, meds: Sequence[dict[str, Any]] | None) -> None:
         for row in list(self.rows):
-            for widget in [*row.widgets(), row.error]:
+            for widget in [*row.widgets(), row.recognised, row.error]:
                 self.grid.removeWidget(widget)
                 widget.hide()
                 widget.deleteLater()
@@ -341,6 +427,19 @@ class OpioidTable(QWidget):
         by_row = {id(row): problems.get(i, []) for i, row in enumerate(self._collected)}
         for row in self.rows:
             row.error.show_messages(by_row.get(id(row), []))
+
+    def show_recognised(self, by_index: dict[int, tuple[str, str]]) -> None:
+        """Beside each row, what its drug was recognised as (index in the case -> entry, text).
+
+        Shown only while the row still holds the entry that was assessed.
+        """
+        for row in self.rows:
+            row.recognised.hide()
+        for i, row in enumerate(r for r in self.rows if not r.is_blank()):
+            entry, text = by_index.get(i, ("", ""))
+            if text and row.drug.currentText().strip() == entry:
+                row.recognised.setText(text)
+                row.recognised.show()
 
     def first_incomplete(self) -> QWidget:
         for row in self.rows:
@@ -545,6 +644,9 @@ class IntakeForm(QWidget):
                                     placeholder="mg")
         self.ldn_last = DateField(name="Last LDN dose")
         self._add(form, "Other m&edicines", "other_medications", self.other_meds)
+        self.other_meds_recognised = MedicinesRecognised()
+        self.other_meds_recognised.confirmRequested.connect(self.confirm_not_opioid)
+        form.addRow("", self.other_meds_recognised)
         self._add(form, "Confirmed no opioid", "confirmed_not_opioids", self.confirmed)
         self._add(form, "Prior t&herapies", "prior_therapies", self.prior)
         self._add(form, "LDN already taken", "ldn.status", self.ldn_status)
@@ -697,6 +799,33 @@ class IntakeForm(QWidget):
             section_label.show_messages(by_section.get(path, []))
         self.opioid_table.show_row_problems(rows)
         self.top_error.show_messages(top)
+
+    def show_medicines(self, medicines: Sequence[Any]) -> None:
+        """What each medicine entry was recognised as (the assessment's ``medicines``)."""
+        rows: dict[int, tuple[str, str]] = {}
+        others: list[tuple[str, str, str, bool]] = []
+        current = self.other_meds.value() or []
+        for med in medicines:
+            field = str(med.field)
+            if field.startswith("opioids.medications["):
+                index_text = field[len("opioids.medications["):].partition("]")[0]
+                if index_text.isdigit():
+                    rows[int(index_text)] = (med.entry, recognised_text(
+                        med.status, med.entry, med.recognised_as))
+            elif field.startswith("other_medications[") and med.entry in current:
+                others.append((med.entry, med.status, med.recognised_as,
+                               bool(med.opioid_ingredients)))
+        self.opioid_table.show_recognised(rows)
+        self.other_meds_recognised.show_entries(others)
+
+    def confirm_not_opioid(self, entry: str) -> None:
+        """Add ``entry`` (as written) to the medicines confirmed to contain no opioid."""
+        confirmed = list(self.confirmed.value() or [])
+        if entry not in confirmed:
+            confirmed.append(entry)
+        self.confirmed.set_value(confirmed)
+        self._on_field_changed()
+        self.flush()
 
     def widget_for(self, name: str) -> QWidget | None:
         """The widget for a case path or a rule input name (derived facts map to inputs)."""
