@@ -745,6 +745,10 @@ SLOW_BENEFIT = (  # §8.7
     "Each week, write down your pain score from 0 to 10 and what you were able to do.",
     "If your pain drops by 30% or more, that counts as a real gain.",
 )
+GAIN_FOR_YOU = (  # §8.7, with the patient's own score (rounded to a whole number)
+    "If your pain drops by 30% or more, that counts as a real gain. For you, that is from "
+    "{now} to about {target} or lower."
+)
 OPIOID_BOX_TITLE = "Important: LDN blocks opioid pain medicines"  # §8.1
 OPIOID_BOX = (
     "Opioid pain medicines will not work well while you take LDN.",  # §8.1
@@ -766,6 +770,14 @@ SURGERY = (
     "In an emergency with bad pain, show your card. Doctors can give you pain relief that is "
     "not an opioid. If you need an opioid, they can watch you closely.",  # §8.5
 )
+EMERGENCY_NO_CARD = (  # §8.5, for a handout without a wallet card
+    "In an emergency with bad pain, say that you take LDN. Doctors can give you pain relief "
+    "that is not an opioid. If you need an opioid, they can watch you closely."
+)
+OPERATION_ON = "Your operation is planned for {date}."  # the case's planned_surgery_on
+PREGNANCY_REASON = "A chance that you are pregnant."
+CARD_RULE = "opioid-blockade-card"
+"""The rule whose patient text the handout already says (opioid box, card, surgery)."""
 EMERGENCY_LABEL = "Emergency:"
 EMERGENCY_INTRO = "Call 911 (or your local emergency number) right away for:"  # §8.10
 EMERGENCY_REASONS = (  # §8.10
@@ -781,7 +793,7 @@ CALL_INTRO = "Call {who} if you have any of these:"  # §8.10
 CALL_REASONS = (  # §8.10
     "Yellow skin or eyes, dark urine, or pain on the upper right side of your belly.",
     "Low mood.",
-    "A chance that you are pregnant.",
+    PREGNANCY_REASON,
     "Side effects that last more than 2 weeks.",
     "A need for an opioid.",
 )
@@ -820,7 +832,6 @@ QUESTIONS = "If you have questions, call {who}."
 DIARY = (  # §8.7
     "Once a week, write your pain score (0 = no pain, 10 = worst) and what you could do."
 )
-DIARY_WEEKS = 12
 CARD_TITLE = "I take low-dose naltrexone (LDN), an opioid blocker."  # §8.3
 CARD_FOOTER = (
     "Opioid pain medicines may not work and higher doses can be dangerous. "
@@ -863,6 +874,8 @@ def _patient_texts(assessment: Assessment, *, with_plan: bool) -> list[str]:
             continue
         if not with_plan and f.effect is Effect.NONE:
             continue
+        if f.rule_id == CARD_RULE:
+            continue  # said by the opioid box, the card and the surgery section
         if f.patient_text and f.patient_text not in seen:
             seen.append(f.patient_text)
     return seen
@@ -878,7 +891,46 @@ def handout_dose_table(plan: DosePlan) -> Table:
                  style="body")
 
 
-def _handout_plan(plan: DosePlan) -> list[Block]:
+def _gain_line(case: Case) -> str:
+    """The 30% line, made concrete with the patient's score when it is known."""
+    now = case.pain.score_now
+    if now is None:
+        return SLOW_BENEFIT[2]
+    target = int(now * 0.7 + 0.5)  # 30% lower, rounded half up: 7 -> 5
+    if target >= now:
+        return SLOW_BENEFIT[2]
+    return GAIN_FOR_YOU.replace("{now}", str(now)).replace("{target}", str(target))
+
+
+def _pregnancy_applies(assessment: Assessment) -> bool | None:
+    """The rule set's own answer (read from the trace): False for a known male, from 55 or
+    after menopause; None when it could not be told."""
+    for t in assessment.trace:
+        if "patient.pregnancy_applies" in t.inputs_read:
+            value = t.inputs_read["patient.pregnancy_applies"]
+            return value if isinstance(value, bool) else None
+    return None
+
+
+def _call_reasons(assessment: Assessment) -> tuple[str, ...]:
+    if _pregnancy_applies(assessment) is False:
+        return tuple(r for r in CALL_REASONS if r != PREGNANCY_REASON)
+    return CALL_REASONS
+
+
+def _surgery_lines(case: Case, *, card: bool) -> tuple[str, ...]:
+    lines = [SURGERY[0]]
+    if card:
+        lines.append(CARRY_CARD)
+    when = case.history.planned_surgery_on
+    if when is not None:
+        lines.append(OPERATION_ON.replace("{date}", fmt_date(when)))
+    lines.extend(SURGERY[1:3])
+    lines.append(SURGERY[3] if card else EMERGENCY_NO_CARD)
+    return tuple(lines)
+
+
+def _handout_plan(plan: DosePlan, case: Case) -> list[Block]:
     out: list[Block] = [Heading("Your LDN plan", 2)]
     out.extend(_paras((START_PLAN,), start=fmt_date(plan.start_on)))
     out.append(handout_dose_table(plan))
@@ -893,7 +945,7 @@ def _handout_plan(plan: DosePlan) -> list[Block]:
     first = list(FIRST_WEEKS)
     if plan.timing == "bedtime":
         first.append(MORNING_TIP)
-    first.extend(SLOW_BENEFIT)
+    first.extend((*SLOW_BENEFIT[:2], _gain_line(case)))
     out.append(Bullets(tuple(first)))
     return out
 
@@ -917,10 +969,15 @@ def _call_blocks(s: PrintSettings, reasons: Sequence[str] = CALL_REASONS) -> lis
     return out
 
 
+def diary_weeks(plan: DosePlan) -> int:
+    """Weeks of the pain diary: every week from the first dose to the review date."""
+    return max((plan.review_on - plan.start_on).days // 7 + 1, 1)
+
+
 def _diary_table(plan: DosePlan) -> Table:
     rows = tuple(
         (str(week), fmt_date(plan.start_on + timedelta(days=7 * (week - 1))), "", "")
-        for week in range(1, DIARY_WEEKS + 1)
+        for week in range(1, diary_weeks(plan) + 1)
     )
     return Table(("Week", "Week of", "Pain 0-10", "What I could do this week"), rows,
                  (0.13, 0.22, 0.15, 0.50), role="diary", style="body")
@@ -976,20 +1033,20 @@ def build_handout(
         blocks.append(Bullets(tuple(texts)))
     if starting:
         if plan is not None:
-            blocks.extend(_handout_plan(plan))
+            blocks.extend(_handout_plan(plan, case))
         else:
             blocks.append(Para(NOT_YET_PLAN_LATER))
         blocks.append(Heading("Surgery and emergencies", 2))
-        blocks.append(Bullets((SURGERY[0], CARRY_CARD, *SURGERY[1:]) if plan else SURGERY))
-        blocks.extend(_call_blocks(s))
+        blocks.append(Bullets(_surgery_lines(case, card=plan is not None)))
+        blocks.extend(_call_blocks(s, _call_reasons(assessment)))
         blocks.append(Heading("Cost and insurance", 2))
         blocks.append(Bullets(COST))
         if plan is not None:
-            blocks.append(PageBreak())  # the card page: cutting it out spares the text
-            blocks.append(_wallet_card(case, s, plan))
             blocks.append(Heading("My pain diary", 2))
             blocks.append(Para(DIARY))
             blocks.append(_diary_table(plan))
+            # last: the card on a page of its own with a blank back (see the PDF adapter)
+            blocks.append(_wallet_card(case, s, plan))
     else:
         blocks.append(Heading("What happens next", 2))
         contraindicated = verdict is Verdict.CONTRAINDICATED

@@ -1,6 +1,8 @@
-"""Printing the reportlab PDFs through Qt: shared by the window and ``ldn-cds print``.
+"""Printing the reportlab PDFs: shared by the window and ``ldn-cds print``.
 
-The PDFs are rendered by :mod:`ldn_cds.pdf` (imported lazily: reportlab is heavy), each page is
+The PDFs are rendered by :mod:`ldn_cds.pdf` (imported lazily: reportlab is heavy).  Where CUPS
+is the print system, :func:`print_documents` sends each PDF itself with ``lp`` (vector, text
+kept, one job per document, job titles without the patient's name); elsewhere each page is
 rasterised with QtPdf and painted onto a QPrinter page of the same paper size.
 """
 
@@ -8,7 +10,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
+import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,15 +76,82 @@ def render_documents(
     if overrides:
         base = options.model_dump() if options is not None else {}
         options = PrintSettings.model_validate({**base, **overrides})
-    who = case.patient.name or case.patient.record_id or "patient"
     out = []
     if handout:
-        out.append(PdfDocument("handout", f"LDN handout - {who}",
+        out.append(PdfDocument("handout", job_title("handout", case.patient.record_id),
                                render_handout(case, assessment, ruleset, options)))
     if summary:
-        out.append(PdfDocument("summary", f"LDN clinician summary - {who}",
+        out.append(PdfDocument("summary", job_title("summary", case.patient.record_id),
                                render_summary(case, assessment, ruleset, options)))
     return out
+
+
+_JOB_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def job_title(kind: str, record_id: str | None) -> str:
+    """A print job's name: never the patient's name (CUPS keeps job names in its spool and
+    logs), the record id when there is one, else a neutral title."""
+    base = "LDN handout" if kind == "handout" else "LDN clinician summary"
+    rid = _JOB_UNSAFE.sub("_", record_id or "").strip("._-")[:40]
+    return f"{base} {rid}" if rid else base
+
+
+def cups_printer(printer_name: str) -> bool:
+    """True when CUPS is the print system and knows ``printer_name`` (``lp`` and ``lpstat``
+    exist and ``lpstat -p NAME`` succeeds)."""
+    if sys.platform.startswith("win"):
+        return False
+    lp, lpstat = shutil.which("lp"), shutil.which("lpstat")
+    if lp is None or lpstat is None:
+        return False
+    try:
+        done = subprocess.run([lpstat, "-p", printer_name], capture_output=True, text=True,
+                              timeout=15, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+def send_to_cups(document: PdfDocument, printer_name: str, copies: int = 1) -> str:
+    """Send the PDF itself to CUPS with ``lp`` (vector, text kept): one job per document.
+    Returns lp's answer ("request id is PDF-12 (1 file(s))")."""
+    lp = shutil.which("lp")
+    if lp is None:
+        raise OSError("lp is not installed")
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, then removed)
+        prefix="ldn-cds-", suffix=".pdf", delete=False)
+    path = Path(handle.name)
+    try:
+        with handle:
+            handle.write(document.data)
+        done = subprocess.run(
+            [lp, "-d", printer_name, "-n", str(max(1, copies)), "-t", document.title,
+             str(path)],
+            capture_output=True, text=True, timeout=60, check=False)
+    finally:
+        path.unlink(missing_ok=True)  # lp has copied the file into the spool
+    if done.returncode != 0:
+        raise OSError((done.stderr or done.stdout).strip() or f"lp exited {done.returncode}")
+    return done.stdout.strip()
+
+
+def print_documents(documents: Sequence[PdfDocument], printer_name: str,
+                    copies: int = 1) -> tuple[str, int]:
+    """Print each document as its own job (no summary page on the back of a handout page).
+
+    Through CUPS the PDF itself is sent (``lp``); elsewhere each document is rasterised
+    through Qt.  Returns (how it was sent, number of jobs).
+    """
+    if cups_printer(printer_name):
+        for document in documents:
+            send_to_cups(document, printer_name, copies)
+        return "CUPS (PDF)", len(documents)
+    for document in documents:
+        printer = make_printer(printer_name=printer_name, copies=copies, title=document.title)
+        paint_documents(printer, [document])
+        del printer  # the job is submitted when the printer is released
+    return "Qt (raster)", len(documents)
 
 
 class LoadedPdf:
@@ -232,12 +305,11 @@ def print_case_cli(args: argparse.Namespace, ruleset: RuleSet) -> int:
         summary=not getattr(args, "handout_only", False),
         overrides=getattr(args, "print_options", None),
     )
-    title = documents[0].title if len(documents) == 1 else \
-        f"LDN documents - {case.patient.name or path.stem}"
-    printer = make_printer(printer_name=wanted, copies=copies, title=title)
     try:
-        pages = paint_documents(printer, documents)
+        how, jobs = print_documents(documents, wanted, copies)
     except (OSError, ValueError) as exc:
         return _fail(f"printing to {wanted!r} failed: {exc}")
-    sys.stderr.write(f"ldn-cds print: sent {pages} page(s) x {copies} to {wanted}\n")
+    pages = sum(page_count(d.data) for d in documents)
+    sys.stderr.write(f"ldn-cds print: sent {pages} page(s) x {copies} to {wanted} as {jobs} "
+                     f"job(s) through {how}\n")
     return 0

@@ -20,11 +20,13 @@ from reportlab.platypus import (
     KeepTogether,
     ListFlowable,
     ListItem,
+    NextPageTemplate,
     Spacer,
 )
 from reportlab.platypus import PageBreak as RLPageBreak
 from reportlab.platypus import Paragraph as _Paragraph
 from reportlab.platypus import Table as RLTable
+from reportlab.platypus.doctemplate import DocIf
 
 from ldn_cds.core.assessment import Assessment
 from ldn_cds.core.models import Case
@@ -49,7 +51,7 @@ from ldn_cds.core.ruleset import RuleSet
 from ldn_cds.pdf.flowables import WalletCardFlowable
 from ldn_cds.pdf.fonts import register_fonts
 from ldn_cds.pdf.styles import GRID, HEADER_FILL, TONES, StyleSet, make_styles
-from ldn_cds.pdf.templates import make_doc
+from ldn_cds.pdf.templates import BLANK_TEMPLATE, BlankPageMarker, make_doc
 
 SUMMARY_BASE = 9.5
 """Clinician summary body (pt)."""
@@ -198,6 +200,25 @@ def _banner(block: Banner, styles: StyleSet, width: float) -> RLTable:
     )
 
 
+BLANK_BEFORE_CARD = ("This page is blank on purpose: the wallet card is on the next page, "
+                     "with nothing printed on its back.")
+
+
+def _card_page(block: WalletCard, styles: StyleSet, scale: float) -> list[Flowable]:
+    """The wallet card on a page of its own that is the front of a sheet (an odd page), and a
+    blank page after it, so that nothing is printed on its back in double-sided printing."""
+    return [
+        RLPageBreak(),
+        DocIf("doc.page % 2 == 0", [Paragraph(markup(BLANK_BEFORE_CARD), styles.muted),
+                                    RLPageBreak()]),
+        Spacer(1, 4 * mm),
+        KeepTogether([WalletCardFlowable(block, scale=scale)]),
+        NextPageTemplate(BLANK_TEMPLATE),
+        RLPageBreak(),
+        BlankPageMarker(),
+    ]
+
+
 def _flowables(blocks: tuple[Block, ...], styles: StyleSet, width: float,
                card_scale: float) -> list[Flowable]:
     out: list[Flowable] = []
@@ -230,8 +251,7 @@ def _flowables(blocks: tuple[Block, ...], styles: StyleSet, width: float,
         elif isinstance(block, Banner):
             out.append(_banner(block, styles, width))
         elif isinstance(block, WalletCard):
-            out.append(Spacer(1, 4 * mm))
-            out.append(KeepTogether([WalletCardFlowable(block, scale=card_scale)]))
+            out.extend(_card_page(block, styles, card_scale))
         elif isinstance(block, PageBreak):
             out.append(RLPageBreak())
     return out
@@ -250,8 +270,7 @@ def render_document(document: Document, *, invariant: bool = False) -> bytes:
     styles = make_styles(base)
     buffer = io.BytesIO()
     doc, canvas_maker = make_doc(buffer, document, styles, invariant=invariant)
-    story = _flowables(document.blocks, styles, doc.width,
-                       card_scale=1.15 if document.large_print else 1.0)
+    story = _flowables(document.blocks, styles, doc.width, card_scale=1.0)  # real card size
     doc.build(story, canvasmaker=canvas_maker)
     return buffer.getvalue()
 

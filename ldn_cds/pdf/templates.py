@@ -13,7 +13,7 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from ldn_cds.core.report_content import Document
 from ldn_cds.pdf.fonts import BOLD, REGULAR
@@ -30,6 +30,23 @@ BOTTOM = 21 * mm
 """Bottom margin of the text frame (above the footer and its rule)."""
 HEADER_Y = 11 * mm
 """Distance of the header's first baseline from the top edge."""
+
+
+LANG = "en-US"
+"""The documents' language (/Lang in the PDF catalog: screen readers pick their voice by it)."""
+BLANK_BACK_NOTE = "Back of the wallet card: left blank on purpose."
+BLANK_TEMPLATE = "blank"
+"""The page template of a page left blank on purpose (no header, footer or number)."""
+
+
+class BlankPageMarker(Flowable):  # type: ignore[misc]
+    """A zero-size flowable that makes the blank page exist (a page needs one flowable)."""
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        return 0, 0
+
+    def draw(self) -> None:
+        return None
 
 
 def fit(text: str, font: str, size: float, width: float) -> str:
@@ -56,15 +73,20 @@ class NumberedCanvas(Canvas):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self._pages: list[dict[str, Any]] = []
 
+    blank_page: bool = False
+    """Set by the blank page template: no page number (the back of the wallet card)."""
+
     def showPage(self) -> None:  # noqa: N802 (reportlab API)
         self._pages.append(dict(self.__dict__))
+        self.blank_page = False
         self._startPage()
 
     def save(self) -> None:
         total = len(self._pages)
         for state in self._pages:
             self.__dict__.update(state)
-            self._draw_page_number(total)
+            if not state.get("blank_page"):
+                self._draw_page_number(total)
             super().showPage()
         super().save()
 
@@ -139,6 +161,7 @@ def make_doc(
         creator=f"ldn-cds (reportlab), {document.kind}",
         invariant=1 if invariant else 0,
         initialFontName=REGULAR,
+        lang=LANG,
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
@@ -146,5 +169,16 @@ def make_doc(
     def on_page(canvas: Canvas, _doc: BaseDocTemplate) -> None:
         _draw_header_footer(canvas, document, styles)
 
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
+    def on_blank(canvas: Canvas, _doc: BaseDocTemplate) -> None:
+        # the back of the wallet card: nothing in the upper half (behind the card, whichever
+        # edge the printer flips on); one line near the foot says the page is blank on purpose
+        canvas.blank_page = True
+        width, _height = canvas._pagesize
+        canvas.saveState()
+        canvas.setFont(BOLD, 16)
+        canvas.drawCentredString(width / 2, BOTTOM + 10 * mm, BLANK_BACK_NOTE)
+        canvas.restoreState()
+
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page),
+                          PageTemplate(id=BLANK_TEMPLATE, frames=[frame], onPage=on_blank)])
     return doc, _canvas_maker(styles.footer_size)

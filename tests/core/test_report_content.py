@@ -238,7 +238,8 @@ def section(document: Document, heading: str) -> list[str]:
 
 def test_emergency_routes_in_three_tiers_golden(make_case: Any, ruleset: RuleSet) -> None:
     settings = PrintSettings(clinic_name="Riverside Pain Clinic", clinic_phone="(555) 010-2000")
-    _, handout, _ = _build(make_case, ruleset, None, settings)
+    young = {"patient": {"date_of_birth": "1990-05-01"}}  # the pregnancy line applies
+    _, handout, _ = _build(make_case, ruleset, young, settings)
     assert section(handout, "When to get help") == [
         "## When to get help",
         "Emergency: Call 911 (or your local emergency number) right away for:",
@@ -277,3 +278,95 @@ def test_handout_without_plan_still_gives_the_988_route(
     assert a.verdict in (Verdict.CONTRAINDICATED, Verdict.NEEDS_INFORMATION)
     assert ("Thoughts of harming yourself: Call or text 988 right away, day or night. Then "
             "tell your clinic too.") in plain(handout.blocks)
+
+
+def _handout_lines(make_case: Any, ruleset: RuleSet,
+                   patch: dict[str, Any] | None = None) -> tuple[list[str], Any]:
+    _, handout, a = _build(make_case, ruleset, patch)
+    return plain(handout.blocks), a
+
+
+def test_pregnancy_line_only_where_pregnancy_applies(make_case: Any, ruleset: RuleSet) -> None:
+    line = "- A chance that you are pregnant."
+    young = {"patient": {"date_of_birth": "1990-05-01"}}
+    assert line in _handout_lines(make_case, ruleset, young)[0]
+    assert line not in _handout_lines(make_case, ruleset)[0]  # 56 years old: not asked
+    male = {"patient": {"sex": "male", "date_of_birth": "1990-05-01", "pregnant": None,
+                        "breastfeeding": None}}
+    assert line not in _handout_lines(make_case, ruleset, male)[0]
+    older = {"patient": {"date_of_birth": "1960-01-01", "pregnant": None}}
+    assert line not in _handout_lines(make_case, ruleset, older)[0]
+
+
+def test_show_your_card_only_with_a_card(make_case: Any, ruleset: RuleSet) -> None:
+    lines, a = _handout_lines(make_case, ruleset)
+    assert a.dose_plan is not None
+    assert any("show your card" in x for x in lines)
+    current = {"opioids": {"status": "current", "medications": [
+        {"drug": "morphine", "release": "extended", "daily_dose": 60, "unit": "mg/day"}]}}
+    lines, a = _handout_lines(make_case, ruleset, current)
+    assert a.dose_plan is None
+    assert not any("card" in x.lower() for x in lines)
+    assert any("say that you take LDN" in x for x in lines)
+
+
+def test_liquid_lines_only_for_liquid(make_case: Any, ruleset: RuleSet) -> None:
+    capsules, _ = _handout_lines(make_case, ruleset, {"plan": {"form": "capsule"}})
+    liquid, _ = _handout_lines(make_case, ruleset, {"plan": {"form": "liquid"}})
+    for line in ("- Keep the bottle in the fridge.",
+                 "- Shake the bottle well. Use the syringe to measure each dose."):
+        assert line in liquid
+        assert line not in capsules
+    assert "- Take the number of capsules shown in the chart." in capsules
+
+
+def test_operation_date_is_printed_when_known(make_case: Any, ruleset: RuleSet) -> None:
+    patch = {"history": {"surgery_planned": True, "planned_surgery_on": "2027-06-01"}}
+    lines, _ = _handout_lines(make_case, ruleset, patch)
+    assert "- Your operation is planned for 1 Jun 2027." in lines
+    assert not any("operation is planned for" in x for x in _handout_lines(make_case,
+                                                                            ruleset)[0])
+
+
+@pytest.mark.parametrize("patch", [None, {"plan": {"form": "liquid"}},
+                                   {"patient": {"pregnant": True}},
+                                   {"opioids": {"status": "unknown"}}, OPIOID_STOPPED])
+def test_no_line_repeated(make_case: Any, ruleset: RuleSet, patch: dict[str, Any] | None) -> None:
+    lines, _ = _handout_lines(make_case, ruleset, patch)
+    sentences = [x for x in lines if not x.startswith(("#", "["))]
+    repeated = {x for x in sentences if sentences.count(x) > 1}
+    assert not repeated
+    # the wallet card is announced once in the surgery section, not again in the notes
+    assert sum("Carry" in x and "card" in x for x in lines) <= 1
+
+
+@pytest.mark.parametrize(("score", "expected"), [
+    (7, "For you, that is from 7 to about 5 or lower."),
+    (10, "For you, that is from 10 to about 7 or lower."),
+    (4, "For you, that is from 4 to about 3 or lower."),
+])
+def test_thirty_percent_made_concrete(make_case: Any, ruleset: RuleSet, score: int,
+                                      expected: str) -> None:
+    lines, _ = _handout_lines(make_case, ruleset, {"pain": {"score_now": score}})
+    assert any(x.endswith(expected) for x in lines)
+
+
+def test_thirty_percent_without_a_score(make_case: Any, ruleset: RuleSet) -> None:
+    lines, _ = _handout_lines(make_case, ruleset, {"pain": {"score_now": None}})
+    assert "- If your pain drops by 30% or more, that counts as a real gain." in lines
+
+
+def test_diary_covers_the_time_to_the_review(make_case: Any, ruleset: RuleSet) -> None:
+    from datetime import timedelta
+
+    from ldn_cds.core.report_content import diary_weeks
+
+    for patch in (None, {"history": {"hypothyroidism_on_levothyroxine": True}},
+                  {"plan": {"protocol": "sensitive"}}):
+        _, handout, a = _build(make_case, ruleset, patch)
+        plan = a.dose_plan
+        assert plan is not None
+        diary = next(b for b in handout.blocks if isinstance(b, Table) and b.role == "diary")
+        assert len(diary.rows) == diary_weeks(plan)
+        last = plan.start_on + timedelta(days=7 * (len(diary.rows) - 1))
+        assert last <= plan.review_on < last + timedelta(days=7)

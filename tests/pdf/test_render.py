@@ -13,6 +13,7 @@ import pytest
 from ldn_cds.core.assessment import Verdict
 from ldn_cds.core.notes import fmt_date, fmt_mg
 from ldn_cds.core.report_content import (
+    CARD_RULE,
     Document,
     Footer,
     Header,
@@ -22,6 +23,7 @@ from ldn_cds.core.report_content import (
 )
 from ldn_cds.core.ruleset import RuleSet
 from ldn_cds.pdf import render_document, render_handout, render_summary
+from ldn_cds.pdf.templates import BLANK_BACK_NOTE
 from tests.conftest import ON
 from tests.pdf.conftest import Assessed
 from tests.pdf.helpers import CASE_NAMES, PAGE_OF, all_text, flat, metadata, page_texts, tables
@@ -52,6 +54,8 @@ def _check_pages(pdf: bytes, hash_prefix: str) -> None:
     texts = page_texts(pdf)
     assert texts
     for number, text in enumerate(texts, start=1):
+        if flat(text) == BLANK_BACK_NOTE:
+            continue  # the back of the wallet card: nothing but this note
         assert f"Page {number} of {len(texts)}" in text
         assert hash_prefix in text
         assert "Generated 23 Nov 2026" in flat(text)
@@ -136,6 +140,8 @@ def test_handout_says_what_the_patient_needs(
         if a.earliest_start_on is not None:
             assert fmt_date(a.earliest_start_on) in text
     for finding in a.findings:
+        if finding.rule_id == CARD_RULE:
+            continue  # said by the opioid box, the card and the surgery section instead
         if finding.status == "fired" and finding.patient_text and (
             plan is not None or finding.effect != "none"
         ):
@@ -241,9 +247,13 @@ def test_page_numbers_count_every_page(rendered: dict[str, tuple[bytes, bytes]])
         for pdf in (summary, handout):
             texts = page_texts(pdf)
             found = [PAGE_OF.findall(t) for t in texts]
-            assert [f[-1] for f in found] == [
-                (str(i), str(len(texts))) for i in range(1, len(texts) + 1)
-            ]
+            expected = [(str(i), str(len(texts))) for i in range(1, len(texts) + 1)]
+            for i, (f, text) in enumerate(zip(found, texts, strict=True)):
+                if flat(text) == BLANK_BACK_NOTE:
+                    assert i == len(texts) - 1  # only the card's back is unnumbered
+                    assert not f
+                else:
+                    assert f[-1] == expected[i]
 
 
 def test_core_modules_do_not_import_reportlab() -> None:
