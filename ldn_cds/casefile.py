@@ -19,6 +19,7 @@ link rather than following it).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -265,3 +266,117 @@ def case_json(data: dict[str, Any]) -> str:
 def write_case_data(path: Path, data: dict[str, Any]) -> None:
     """Write a JSON-like case to ``path`` (owner-only, atomic)."""
     write_private_atomic(path, case_json(data))
+
+
+# -- recovery drafts ----------------------------------------------------------------------------
+
+
+def _slug(text: str) -> str:
+    cleaned = "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
+    while "--" in cleaned:
+        cleaned = cleaned.replace("--", "-")
+    return cleaned[:40] or "case"
+
+
+class Draft:
+    """One recovery draft and its lock; the lock is held while a window has the case open.
+
+    The lock is ``flock`` on a companion ``.lock`` file: the system drops it when the process
+    ends, so a crashed window's draft can be restored, while a live window's draft is never
+    taken, overwritten or deleted by another window (even in the same process).
+    """
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self.lock_path = path.with_name(path.name + ".lock")
+        self._fd: int | None = fd
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def write(self, payload: dict[str, Any]) -> None:
+        if self._fd is None:
+            raise OSError(f"{self.path.name}: the draft is not held by this window")
+        write_private_atomic(self.path, json.dumps(payload, indent=1, default=str))
+
+    def read(self) -> dict[str, Any] | None:
+        data, problems = read_json(self.path)
+        return data if not problems and isinstance(data, dict) else None
+
+    def release(self) -> None:
+        """Give up the lock and keep the draft (what a crash does)."""
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor drops the flock
+            self._fd = None
+
+    def remove(self) -> None:
+        """Delete the draft (the case was saved or discarded) and its lock."""
+        if self._fd is None:
+            return
+        for item in (self.path, self.lock_path):
+            with contextlib.suppress(OSError):
+                item.unlink()
+        self.release()
+
+
+def _try_lock(lock_path: Path) -> int | None:
+    import fcntl
+
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(lock_path, flags, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+class DraftStore:
+    """Recovery drafts in one owner-only folder: one per open case, named after the case."""
+
+    PREFIX = "draft-"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def claim(self, key: str, label: str) -> Draft:
+        """A draft for the case ``key`` (its absolute path, or an id for a new case).
+
+        When another window holds the draft of the same case, this one gets its own
+        (``-2``, ``-3``, ...): neither overwrites the other.
+        """
+        import hashlib
+
+        ensure_private_dir(self.folder)
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
+        n = 1
+        while True:
+            suffix = "" if n == 1 else f"-{n}"
+            path = self.folder / f"{self.PREFIX}{_slug(label)}-{digest}{suffix}.json"
+            fd = _try_lock(path.with_name(path.name + ".lock"))
+            if fd is not None:
+                return Draft(path, fd)
+            n += 1
+
+    def orphans(self) -> list[tuple[Draft, dict[str, Any]]]:
+        """Drafts no open window holds (left by a crash), newest first, each now locked.
+
+        Unreadable drafts are left where they are.  The caller keeps one and releases the rest.
+        """
+        if not self.folder.is_dir():
+            return []
+        found: list[tuple[Draft, dict[str, Any]]] = []
+        for path in sorted(self.folder.glob(f"{self.PREFIX}*.json")):
+            fd = _try_lock(path.with_name(path.name + ".lock"))
+            if fd is None:
+                continue  # an open window's draft
+            draft = Draft(path, fd)
+            payload = draft.read()
+            if payload is None or not isinstance(payload.get("case"), dict):
+                draft.release()
+                continue
+            found.append((draft, payload))
+        found.sort(key=lambda item: str(item[1].get("saved_at", "")), reverse=True)
+        return found

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
+import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -15,11 +15,15 @@ from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -42,7 +46,6 @@ if TYPE_CHECKING:
     from ldn_cds.gui.widgets.trace_view import TraceView
 
 DRAFT_INTERVAL_MS = 5000
-DRAFT_NAME = "recovery-draft.json"
 CASE_FILTER = "LDN case files (*.json);;All files (*)"
 
 
@@ -66,7 +69,12 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.store = settings
         self.clinic: ClinicSettings = load_settings(settings)
-        self.draft_path = draft_dir / DRAFT_NAME
+        from ldn_cds.casefile import Draft, DraftStore
+
+        self.drafts = DraftStore(draft_dir)
+        self.draft: Draft | None = None  # this window's recovery draft (locked while open)
+        self._draft_key: str | None = None
+        self._new_case_id = f"new:{uuid.uuid4()}"
         self._today = today
         self.ready = False
         self.setWindowTitle("ldn-cds")
@@ -123,7 +131,25 @@ class MainWindow(QMainWindow):
         self.loading.setParent(None)  # out of the splitter now, so the sizes below apply
         self.loading.deleteLater()
         self.splitter.addWidget(self.form)
-        self.splitter.addWidget(self.tabs)
+        right = QWidget()
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.earlier_bar = QFrame(right)
+        self.earlier_bar.setObjectName("earlierDayBar")
+        self.earlier_bar.setStyleSheet(
+            "#earlierDayBar { background: #fff4ce; border: 1px solid #c19c00; }")
+        bar = QHBoxLayout(self.earlier_bar)
+        self.earlier_label = QLabel(self.earlier_bar)
+        self.earlier_label.setWordWrap(True)
+        self.reassess_button = QPushButton("Reassess &today", self.earlier_bar)
+        self.reassess_button.setAccessibleName("Reassess this case as of today")
+        self.reassess_button.clicked.connect(self.reassess_today)
+        bar.addWidget(self.earlier_label, 1)
+        bar.addWidget(self.reassess_button)
+        self.earlier_bar.hide()
+        column.addWidget(self.earlier_bar)
+        column.addWidget(self.tabs, 1)
+        self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 31)
         self.splitter.setStretchFactor(1, 33)
         split = self.store.value("window/splitter")
@@ -244,6 +270,7 @@ class MainWindow(QMainWindow):
     def _on_controller_assessment_changed(self, result: Assessment) -> None:
         self.panel.show_assessment(result)
         self.form.show_medicines(result.medicines)
+        self._update_earlier_bar()
         self.plan_view.show_assessment(result)
         self.notes_view.show_assessment(result)
         self.trace_view.show_assessment(result)
@@ -253,6 +280,7 @@ class MainWindow(QMainWindow):
     def _on_controller_problems_changed(self, problems: list) -> None:  # type: ignore[type-arg]
         self.form.show_problems(problems)
         self.plan_view.show_problems(problems)
+        self._update_earlier_bar()
         if problems:
             self.panel.show_invalid(len(problems))
 
@@ -410,7 +438,7 @@ class MainWindow(QMainWindow):
         self.plan_view.flush()
 
     def _remember(self, path: Path) -> None:
-        add_recent_file(self.store, str(path))
+        add_recent_file(self.store, str(path.resolve()))  # absolute: the list outlives the cwd
         self._rebuild_recent()
 
     def _rebuild_recent(self) -> None:
@@ -427,57 +455,139 @@ class MainWindow(QMainWindow):
 
     # -- recovery draft ------------------------------------------------------------------------
 
+    @property
+    def draft_path(self) -> Path | None:
+        return self.draft.path if self.draft is not None else None
+
+    def _draft_identity(self) -> tuple[str, str]:
+        """(key, label) of the open case: its absolute path, or this window's new case."""
+        path = self.controller.path
+        data = self.controller.data()
+        raw = data.get("patient")
+        patient: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        label = str(patient.get("name") or patient.get("record_id") or "")
+        if path is not None:
+            return str(path.resolve()), label or path.stem
+        return self._new_case_id, label or "new case"
+
     def write_draft(self) -> None:
-        """Autosave the case as entered (even if not yet valid) while it has unsaved changes."""
+        """Autosave the case as entered (even if not yet valid) while it has unsaved changes.
+
+        One draft per open case, named after it and locked by this window: another window
+        never overwrites or deletes it.
+        """
         if not self.controller.dirty:
             return
         payload = {
             "saved_at": datetime.now().isoformat(timespec="seconds"),
-            "path": str(self.controller.path) if self.controller.path else None,
+            "path": str(self.controller.path.resolve()) if self.controller.path else None,
             "case": self.controller.data(),
         }
+        key, label = self._draft_identity()
         try:
-            from ldn_cds.casefile import ensure_private_dir, write_private_atomic
-
-            ensure_private_dir(self.draft_path.parent)
-            write_private_atomic(self.draft_path, json.dumps(payload, indent=1, default=str))
+            if self.draft is None or self._draft_key != key:
+                self.remove_draft()  # the case changed (opened, saved as): its old draft goes
+                self.draft = self.drafts.claim(key, label)
+                self._draft_key = key
+            self.draft.write(payload)
         except OSError as exc:
             self.statusBar().showMessage(f"Recovery draft not written: {exc}", 6000)
 
     def remove_draft(self) -> None:
-        with contextlib.suppress(OSError):
-            self.draft_path.unlink(missing_ok=True)
+        if self.draft is not None:
+            self.draft.remove()
+        self.draft = None
+        self._draft_key = None
 
     def offer_draft(self) -> bool:
-        """If a recovery draft exists, offer to restore it; True when restored."""
-        if not self.draft_path.is_file():
-            return False
+        """If a window closed without saving (a crash), offer to restore its draft.
+
+        Only drafts that no open window holds are offered, newest first; the question names
+        the patient and the time in words.  True when one was restored.
+        """
         try:
-            payload = json.loads(self.draft_path.read_text(encoding="utf-8"))
-            data = payload["case"]
-            if not isinstance(data, dict):
-                raise ValueError("not a case")
-        except (OSError, ValueError, KeyError, TypeError):
-            self.remove_draft()
+            orphans = self.drafts.orphans()
+        except OSError:
             return False
+        if not orphans:
+            return False
+        draft, payload = orphans[0]
+        for other, _ in orphans[1:]:
+            other.release()  # for the next window to offer
+        data = payload["case"]
+        raw = data.get("patient")
+        patient: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        who = patient.get("name") or patient.get("record_id")
+        path = payload.get("path")
+        what = (f"the case of {who}" if who else
+                f"the case {Path(path).name}" if path else "a new case")
         answer = QMessageBox.question(
             self, "Restore unsaved case?",
-            f"ldn-cds closed with unsaved changes (draft from {payload.get('saved_at', '?')}). "
-            "Restore them?",
+            f"ldn-cds closed with unsaved changes to {what}, last kept "
+            f"{_when_in_words(payload.get('saved_at'))}. Restore them?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.Yes,
         )
         if answer != QMessageBox.StandardButton.Yes:
-            self.remove_draft()
+            draft.remove()
             return False
-        path = payload.get("path")
         self.controller.load_data(data, path=Path(path) if path else None, dirty=True)
+        self.remove_draft()
+        self.draft = draft
+        self._draft_key = self._draft_identity()[0]
         return True
+
+    # -- assessed on an earlier day --------------------------------------------------------------
+
+    def earlier_day(self) -> date | None:
+        """The case's assessment date when it is earlier than today (a reopened case)."""
+        case = self.controller.case
+        if case is None or case.assessed_on is None:
+            return None
+        return case.assessed_on if case.assessed_on < self.controller.today() else None
+
+    def _update_earlier_bar(self) -> None:
+        day = self.earlier_day()
+        if day is None:
+            self.earlier_bar.hide()
+            return
+        days = (self.controller.today() - day).days
+        ago = "yesterday" if days == 1 else f"{days} days ago"
+        self.earlier_label.setText(
+            f"This case was assessed on {day.strftime('%A %d %B %Y')} ({ago}). The verdict, "
+            f"washout and dose dates are as of that day.")
+        self.earlier_bar.show()
+
+    def reassess_today(self) -> None:
+        """Set the assessment date to today; the verdict and dates are recomputed."""
+        self.form.assessed_on.set_value(self.controller.today().isoformat())
+        self.form.flush()
+        self.statusBar().showMessage("Reassessed as of today", 4000)
+
+    def confirm_assessment_day(self) -> bool:
+        """Before printing a case assessed on an earlier day: reassess today, keep, or stop."""
+        day = self.earlier_day()
+        if day is None:
+            return True
+        answer = QMessageBox.question(
+            self, "Assessed on an earlier day",
+            f"This case was assessed on {day.strftime('%d %B %Y')}. Reassess it as of today "
+            f"before printing? (No prints it as of {day.strftime('%d %B %Y')}.)",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Yes,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.reassess_today()
+            return True
+        return answer == QMessageBox.StandardButton.No
 
     # -- PDFs and printing ---------------------------------------------------------------------
 
     def _documents(self, *, handout: bool = True, summary: bool = True) -> list[Any] | None:
         self.flush_edits()
+        if not self.confirm_assessment_day():
+            return None
         case, result = self.controller.case, self.controller.assessment
         if case is None or result is None or self.controller.dosing_error:
             QMessageBox.information(
@@ -516,6 +626,8 @@ class MainWindow(QMainWindow):
 
     def save_pdfs(self, folder: Path) -> list[Path]:
         self.flush_edits()
+        if not self.confirm_assessment_day():
+            return []
         case, result = self.controller.case, self.controller.assessment
         if case is None or result is None or self.controller.dosing_error:
             QMessageBox.information(self, "Nothing to save",
@@ -598,6 +710,21 @@ class MainWindow(QMainWindow):
         self._draft_timer.stop()
         self.remove_draft()
         event.accept()
+
+
+def _when_in_words(saved_at: Any) -> str:
+    """``today at 14:05`` / ``yesterday at 09:12`` / ``on Monday 23 November 2026 at 14:05``."""
+    try:
+        when = datetime.fromisoformat(str(saved_at))
+    except ValueError:
+        return "at an unknown time"
+    days = (datetime.now().date() - when.date()).days
+    clock = when.strftime("%H:%M")
+    if days == 0:
+        return f"today at {clock}"
+    if days == 1:
+        return f"yesterday at {clock}"
+    return f"on {when.strftime('%A %d %B %Y')} at {clock}"
 
 
 def warm_pdf_import() -> threading.Thread:

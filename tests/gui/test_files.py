@@ -58,3 +58,15 @@ def test_opening_twice_the_same_name_does_not_keep_a_temporary(
     assert window.save_to(target)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")
             or p.name.endswith(".tmp")] == []
+
+
+def test_recent_files_are_stored_as_absolute_paths(
+    window: MainWindow, tmp_path: Path, example_files: list[Path],
+    monkeypatch: Any,
+) -> None:
+    target = tmp_path / "rel" / "case.json"
+    window.open_path(example_files[0])
+    monkeypatch.chdir(tmp_path)
+    assert window.save_to(Path("rel/case.json"))
+    texts = [a.text() for a in window.recent_menu.actions()]
+    assert texts[0] == str(target)

@@ -358,7 +358,10 @@ def test_recovery_draft_is_offered_on_next_start(
     window.form.dob.setText("1968-0")  # not yet valid: the draft keeps what was typed
     window.form.flush()
     window.write_draft()
+    assert window.draft_path is not None
     assert window.draft_path.is_file()
+    assert window.draft is not None
+    window.draft.release()  # as a crash does: the draft stays, its lock goes
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     other = make_window()
     other.after_show(None)
