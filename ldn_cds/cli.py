@@ -35,6 +35,16 @@ def _iso(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
+def _copies(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 99:
+        raise argparse.ArgumentTypeError(f"{value} copies: give 1 to 99") from None
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ldn-cds",
@@ -75,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     which = printer.add_mutually_exclusive_group()
     which.add_argument("--handout-only", action="store_true")
     which.add_argument("--summary-only", action="store_true")
-    printer.add_argument("--copies", type=int, default=1)
+    printer.add_argument("--copies", type=_copies, default=1, help="1 to 99 (default 1)")
     printer.add_argument("--date", type=_iso, help="assessment date")
     _add_clinic_arguments(printer)
     return parser

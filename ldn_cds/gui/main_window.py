@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import stat
 import threading
 import uuid
 from collections.abc import Callable
@@ -423,6 +424,14 @@ class MainWindow(QMainWindow):
 
     def save_to(self, path: Path) -> bool:
         self.flush_edits()
+        if _read_only(path) and QMessageBox.question(
+            self, "Replace a read-only file?",
+            f"{path.name} is read-only. Replace it with this case anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        ) != QMessageBox.StandardButton.Yes:
+            self.statusBar().showMessage(f"Not saved: {path.name} is read-only", 6000)
+            return False
         try:
             self.controller.save(path)
         except (OSError, ValueError) as exc:
@@ -634,9 +643,21 @@ class MainWindow(QMainWindow):
                                     "Correct the fields marked ⚠ first.")
             return []
         from ldn_cds.gui.printing import print_settings
-        from ldn_cds.pdf import write_case_pdfs
+        from ldn_cds.pdf import safe_stem, write_case_pdfs
 
         stem = self.controller.path.stem if self.controller.path else "case"
+        name = safe_stem(case.patient.record_id, stem)
+        existing = [p.name for p in (folder / f"{name}-summary.pdf",
+                                     folder / f"{name}-handout.pdf") if p.exists()]
+        if existing and QMessageBox.question(
+            self, "Replace existing PDFs?",
+            f"{' and '.join(existing)} already exist in {folder}. They may be another "
+            f"patient's documents. Replace them?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        ) != QMessageBox.StandardButton.Yes:
+            self.statusBar().showMessage("PDFs not saved: nothing was replaced", 6000)
+            return []
         try:
             paths: list[Path] = write_case_pdfs(case, result, self.ruleset, out_dir=folder,
                                                 stem=stem, settings=print_settings(self.clinic))
@@ -710,6 +731,15 @@ class MainWindow(QMainWindow):
         self._draft_timer.stop()
         self.remove_draft()
         event.accept()
+
+
+def _read_only(path: Path) -> bool:
+    """An existing file without the owner's write permission (checked by mode: root too)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not mode & stat.S_IWUSR
 
 
 def _when_in_words(saved_at: Any) -> str:

@@ -98,3 +98,11 @@ def test_new_pdf_dir_is_owner_only(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
     assert len(list(out.iterdir())) == 2
+
+
+@pytest.mark.parametrize("copies", ["0", "-1", "100", "two"])
+def test_print_copies_out_of_range_is_a_usage_error(copies: str) -> None:
+    done = run_script("print", JANE, "--copies", copies)
+    assert done.returncode == 2, done.stderr
+    assert "--copies" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -70,3 +70,38 @@ def test_recent_files_are_stored_as_absolute_paths(
     assert window.save_to(Path("rel/case.json"))
     texts = [a.text() for a in window.recent_menu.actions()]
     assert texts[0] == str(target)
+
+
+def test_saving_over_a_read_only_file_asks_first(
+    window: MainWindow, tmp_path: Path, example_files: list[Path], modal_boxes: list[str],
+    monkeypatch: Any,
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    window.open_path(example_files[0])
+    target = tmp_path / "locked.json"
+    target.write_text("{}", "utf-8")
+    target.chmod(0o444)
+    modal_boxes.clear()
+    assert window.save_to(target) is False  # the fixture answers anything but Yes
+    assert modal_boxes == ["Replace a read-only file?"]
+    assert target.read_text("utf-8") == "{}"
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    assert window.save_to(target) is True
+    assert target.read_text("utf-8") != "{}"
+
+
+def test_save_pdfs_never_silently_replaces_existing_ones(
+    window: MainWindow, tmp_path: Path, example_files: list[Path], modal_boxes: list[str],
+) -> None:
+    window.open_path(next(p for p in example_files if p.name == "jane-doe.json"))
+    first = window.save_pdfs(tmp_path)
+    assert len(first) == 2
+    other_patient = first[0].read_bytes()
+    first[0].write_bytes(b"another patient's summary")
+    modal_boxes.clear()
+    assert window.save_pdfs(tmp_path) == []
+    assert modal_boxes == ["Replace existing PDFs?"]
+    assert first[0].read_bytes() == b"another patient's summary"
+    assert other_patient
