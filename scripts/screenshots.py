@@ -29,6 +29,8 @@ def main() -> int:
     parser.add_argument("--main", type=Path, default=None,
                         help="also save the main window here (e.g. docs/images/...png)")
     parser.add_argument("--size", default="1280x860")
+    parser.add_argument("--real-today", action="store_true",
+                        help="use today's date (shows the 'earlier day' notice)")
     args = parser.parse_args()
     if args.scale:
         os.environ["QT_SCALE_FACTOR"] = str(args.scale)
@@ -56,7 +58,16 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="ldn-shots-"))
     store = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
     ruleset = default_ruleset()
-    window = MainWindow(ruleset=ruleset, settings=store, draft_dir=tmp)
+    # The clock reads the case's assessment day (when it has one), so that the pictures show the
+    # case as on that day rather than the "assessed on an earlier day" notice.
+    from ldn_cds.casefile import read_case
+
+    case, _ = read_case(args.case)
+    day = case.assessed_on if case is not None and case.assessed_on is not None else None
+    if args.real_today:
+        day = None
+    window = MainWindow(ruleset=ruleset, settings=store, draft_dir=tmp,
+                        **({"today": lambda: day} if day is not None else {}))
     width, height = (int(v) for v in args.size.split("x"))
     window.resize(width, height)
     window.splitter.setSizes([width * 31 // 64, width * 33 // 64])
