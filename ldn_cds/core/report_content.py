@@ -29,7 +29,7 @@ from ldn_cds.core.assessment import Assessment, Finding, MissingItem, Verdict
 from ldn_cds.core.dosing import DosePlan, DoseStep
 from ldn_cds.core.formatting import fmt_date, fmt_mg, fmt_trace_state, fmt_value
 from ldn_cds.core.models import Case, DoseForm
-from ldn_cds.core.ruleset import Effect, Indicator, RuleSet
+from ldn_cds.core.ruleset import Effect, HandoutWording, Indicator, RuleSet
 from ldn_cds.core.sources import SourceOut
 
 NAME_LIMIT = 120
@@ -713,138 +713,15 @@ def build_summary(
 # Patient handout (wording: clinical-knowledge.md §8, tagged per sentence)
 # --------------------------------------------------------------------------------------------
 
-INTRO = (
-    "LDN means low-dose naltrexone. It is a very small dose of this drug.",
-    "A special pharmacy makes it for you.",  # §6, §7
-)
-START_PLAN = "Start on {start}. Then follow the chart. The dose goes up on the dates shown."  # §8.8
-REVIEW = "Your doctor will check how it is going on {review}."  # §1.4 review
-HOW_TO_TAKE: dict[str, tuple[str, ...]] = {  # §8.8
-    "bedtime": ("Take LDN once a day, at bedtime.",),
-    "morning": ("Take LDN once a day, in the morning.",),
-}
-HOW_CAPSULE = "Take the number of capsules shown in the chart."  # §8.8
-HOW_LIQUID = (  # §8.8, §6 (USP <795>)
-    "Shake the bottle well. Use the syringe to measure each dose.",
-    "Keep the bottle in the fridge.",
-)
-MISSED_DOSE = (  # §8.8
-    "If you miss a dose, do not take two doses the next time. Just go on as usual."
-)
-STORAGE = (  # §8.9
-    "Store LDN as the label says. Do not use it after the discard date.",
-    "Do not make your own liquid at home unless your doctor has agreed.",
-)
-FIRST_WEEKS = (  # §8.6
-    "In the first weeks you may have vivid dreams, trouble sleeping, headache or mild nausea.",
-    "These are common. They often fade in one to two weeks.",
-)
-MORNING_TIP = "If sleep is a problem, ask your doctor about taking LDN in the morning."  # §8.6
-SLOW_BENEFIT = (  # §8.7
-    "LDN works slowly. It may take two to three months to know if it helps.",
-    "Each week, write down your pain score from 0 to 10 and what you were able to do.",
-    "If your pain drops by 30% or more, that counts as a real gain.",
-)
-GAIN_FOR_YOU = (  # §8.7, with the patient's own score (rounded to a whole number)
-    "If your pain drops by 30% or more, that counts as a real gain. For you, that is from "
-    "{now} to about {target} or lower."
-)
-OPIOID_BOX_TITLE = "Important: LDN blocks opioid pain medicines"  # §8.1
-OPIOID_BOX = (
-    "Opioid pain medicines will not work well while you take LDN.",  # §8.1
-    "Opioids include oxycodone, hydrocodone, morphine, codeine, tramadol and fentanyl. "
-    "Some cough and diarrhea medicines are opioids too.",  # §8.1
-    "They can be dangerous with LDN. Do not take any opioid unless your doctor knows you "
-    "take LDN.",  # §8.1
-    "An opioid taken too close to your first LDN dose can cause sudden withdrawal.",  # §8.1
-    "Never take more opioid to push through the block. It can cause a deadly overdose.",  # §8.2
-    "After you stop LDN, you may react more strongly to opioids.",  # §8.2
-)
-CARRY_CARD = "Carry the wallet card at all times."  # §8.3
-SURGERY = (
-    "Tell each doctor, surgeon, dentist and ER team that you take LDN.",  # §8.3
-    "If you have an operation or procedure planned, stop LDN at least 3 days before. "
-    "Do this unless your surgeon tells you not to.",  # §8.4
-    "After an operation, start LDN again only when you have been off opioid pain medicine "
-    "for 7 to 10 days.",  # §8.4, §4.1 (label interval)
-    "In an emergency with bad pain, show your card. Doctors can give you pain relief that is "
-    "not an opioid. If you need an opioid, they can watch you closely.",  # §8.5
-)
-EMERGENCY_NO_CARD = (  # §8.5, for a handout without a wallet card
-    "In an emergency with bad pain, say that you take LDN. Doctors can give you pain relief "
-    "that is not an opioid. If you need an opioid, they can watch you closely."
-)
-OPERATION_ON = "Your operation is planned for {date}."  # the case's planned_surgery_on
-PREGNANCY_REASON = "A chance that you are pregnant."
 CARD_RULE = "opioid-blockade-card"
 """The rule whose patient text the handout already says (opioid box, card, surgery)."""
-EMERGENCY_LABEL = "Emergency:"
-EMERGENCY_INTRO = "Call 911 (or your local emergency number) right away for:"  # §8.10
-EMERGENCY_REASONS = (  # §8.10
-    "Signs of withdrawal after an opioid, such as throwing up, sweating or feeling very restless.",
-    "Signs of an allergic reaction.",
-)
-CRISIS_LABEL = "Thoughts of harming yourself:"
-CRISIS = (  # §8.10 (988: the US Suicide and Crisis Lifeline)
-    "Call or text 988 right away, day or night. Then tell your clinic too."
-)
-CALL_LABEL = "Everything else:"
-CALL_INTRO = "Call {who} if you have any of these:"  # §8.10
-CALL_REASONS = (  # §8.10
-    "Yellow skin or eyes, dark urine, or pain on the upper right side of your belly.",
-    "Low mood.",
-    PREGNANCY_REASON,
-    "Side effects that last more than 2 weeks.",
-    "A need for an opioid.",
-)
-COST = (  # §8.11
-    "LDN is not often paid for by insurance. Most people pay for it themselves.",
-    "Ask the pharmacy for the price first. Prices vary from place to place.",
-    "Ask for an itemized receipt. You may be able to claim the cost from an HSA or FSA.",
-)
-NOT_YET_DATED = (
-    "You cannot start LDN yet. Your body first needs time to clear the opioid.",
-    "The first day you may take LDN is {start}.",
-)
-NOT_YET_UNDATED = (
-    "You cannot start LDN yet. You first need to stop your opioid.",
-    "Your doctor will set your start date once you are off it.",
-)
-NOT_YET_PLAN_LATER = "Your doctor will give you a dose chart before you start."
-CONTRAINDICATED = (
-    "You will not start LDN now.",
-    "Your doctor found a health reason that makes LDN unsafe for you at this time.",
-)
-CONTRAINDICATED_NEXT = (
-    "Your doctor will talk with you about other ways to treat your pain.",
-    "Do not buy or take LDN on your own.",
-)
-NEEDS_INFORMATION = (
-    "You will not start LDN yet.",
-    "Your doctor needs a few more answers or test results first. This is to make sure LDN "
-    "is safe for you.",
-)
-NEEDS_INFORMATION_NEXT = (
-    "Your doctor will ask you some questions or order tests.",
-    "Then you and your doctor will decide if LDN is right for you.",
-)
-QUESTIONS = "If you have questions, call {who}."
-DIARY = (  # §8.7
-    "Once a week, write your pain score (0 = no pain, 10 = worst) and what you could do."
-)
-CARD_TITLE = "I take low-dose naltrexone (LDN), an opioid blocker."  # §8.3
-CARD_FOOTER = (
-    "Opioid pain medicines may not work and higher doses can be dangerous. "
-    "Please use non-opioid options and monitor closely."  # §8.1, §8.5
-)
 
 
-CLINIC_BOX_TITLE = "Your clinic"
 
 
-def _clinic_box(s: PrintSettings) -> Box:
+def _clinic_box(h: HandoutWording, s: PrintSettings) -> Box:
     """Who the patient calls: clinic, phone, prescriber (blanks to write on when not set)."""
-    return Box(title=CLINIC_BOX_TITLE, tone="neutral", symbol="☎",
+    return Box(title=h.clinic_box_title, tone="neutral", symbol="☎",
                blocks=tuple(Para(line) for line in clinic_contact(s)))
 
 
@@ -891,15 +768,15 @@ def handout_dose_table(plan: DosePlan) -> Table:
                  style="body")
 
 
-def _gain_line(case: Case) -> str:
+def _gain_line(h: HandoutWording, case: Case) -> str:
     """The 30% line, made concrete with the patient's score when it is known."""
     now = case.pain.score_now
     if now is None:
-        return SLOW_BENEFIT[2]
+        return h.slow_benefit[2]
     target = int(now * 0.7 + 0.5)  # 30% lower, rounded half up: 7 -> 5
     if target >= now:
-        return SLOW_BENEFIT[2]
-    return GAIN_FOR_YOU.replace("{now}", str(now)).replace("{target}", str(target))
+        return h.slow_benefit[2]
+    return h.gain_for_you.replace("{now}", str(now)).replace("{target}", str(target))
 
 
 def _pregnancy_applies(assessment: Assessment) -> bool | None:
@@ -912,59 +789,59 @@ def _pregnancy_applies(assessment: Assessment) -> bool | None:
     return None
 
 
-def _call_reasons(assessment: Assessment) -> tuple[str, ...]:
+def _call_reasons(h: HandoutWording, assessment: Assessment) -> tuple[str, ...]:
     if _pregnancy_applies(assessment) is False:
-        return tuple(r for r in CALL_REASONS if r != PREGNANCY_REASON)
-    return CALL_REASONS
+        return tuple(r for r in h.call_reasons if r != h.pregnancy_reason)
+    return tuple(h.call_reasons)
 
 
-def _surgery_lines(case: Case, *, card: bool) -> tuple[str, ...]:
-    lines = [SURGERY[0]]
+def _surgery_lines(h: HandoutWording, case: Case, *, card: bool) -> tuple[str, ...]:
+    lines = [h.surgery[0]]
     if card:
-        lines.append(CARRY_CARD)
+        lines.append(h.carry_card)
     when = case.history.planned_surgery_on
     if when is not None:
-        lines.append(OPERATION_ON.replace("{date}", fmt_date(when)))
-    lines.extend(SURGERY[1:3])
-    lines.append(SURGERY[3] if card else EMERGENCY_NO_CARD)
+        lines.append(h.operation_on.replace("{date}", fmt_date(when)))
+    lines.extend(h.surgery[1:3])
+    lines.append(h.surgery[3] if card else h.emergency_no_card)
     return tuple(lines)
 
 
-def _handout_plan(plan: DosePlan, case: Case) -> list[Block]:
+def _handout_plan(h: HandoutWording, plan: DosePlan, case: Case) -> list[Block]:
     out: list[Block] = [Heading("Your LDN plan", 2)]
-    out.extend(_paras((START_PLAN,), start=fmt_date(plan.start_on)))
+    out.extend(_paras((h.start_plan,), start=fmt_date(plan.start_on)))
     out.append(handout_dose_table(plan))
-    out.extend(_paras((REVIEW,), review=fmt_date(plan.review_on)))
+    out.extend(_paras((h.review,), review=fmt_date(plan.review_on)))
     out.append(Heading("How to take it", 2))
-    how = list(HOW_TO_TAKE.get(plan.timing, HOW_TO_TAKE["bedtime"]))
-    how.extend(HOW_LIQUID if plan.form is DoseForm.LIQUID else (HOW_CAPSULE,))
-    how.append(MISSED_DOSE)
-    how.extend(STORAGE)
+    how = list(h.how_to_take["morning" if plan.timing == "morning" else "bedtime"])
+    how.extend(h.how_liquid if plan.form is DoseForm.LIQUID else (h.how_capsule,))
+    how.append(h.missed_dose)
+    how.extend(h.storage)
     out.append(Bullets(tuple(how)))
     out.append(Heading("The first weeks", 2))
-    first = list(FIRST_WEEKS)
+    first = list(h.first_weeks)
     if plan.timing == "bedtime":
-        first.append(MORNING_TIP)
-    first.extend((*SLOW_BENEFIT[:2], _gain_line(case)))
+        first.append(h.morning_tip)
+    first.extend((*h.slow_benefit[:2], _gain_line(h, case)))
     out.append(Bullets(tuple(first)))
     return out
 
 
-def _opioid_box() -> Box:
-    return Box(title=OPIOID_BOX_TITLE, tone="stop", symbol="⚠",
-               blocks=(Bullets(OPIOID_BOX),))
+def _opioid_box(h: HandoutWording) -> Box:
+    return Box(title=h.opioid_box_title, tone="stop", symbol="⚠",
+               blocks=(Bullets(tuple(h.opioid_box)),))
 
 
-def _call_blocks(s: PrintSettings, reasons: Sequence[str] = CALL_REASONS) -> list[Block]:
+def _call_blocks(h: HandoutWording, s: PrintSettings, reasons: Sequence[str]) -> list[Block]:
     """Who to call for what, in three tiers: 911, 988, then the clinic."""
     out: list[Block] = [
         Heading("When to get help", 2),
-        Para(EMERGENCY_INTRO, label=EMERGENCY_LABEL),
-        Bullets(EMERGENCY_REASONS),
-        Para(CRISIS, label=CRISIS_LABEL),
+        Para(h.emergency_intro, label=h.emergency_label),
+        Bullets(tuple(h.emergency_reasons)),
+        Para(h.crisis, label=h.crisis_label),
     ]
     if reasons:
-        out.append(Para(CALL_INTRO.replace("{who}", _who(s)), label=CALL_LABEL))
+        out.append(Para(h.call_intro.replace("{who}", _who(s)), label=h.call_label))
         out.append(Bullets(tuple(reasons)))
     return out
 
@@ -983,15 +860,15 @@ def _diary_table(plan: DosePlan) -> Table:
                  (0.13, 0.22, 0.15, 0.50), role="diary", style="body")
 
 
-def _wallet_card(case: Case, s: PrintSettings, plan: DosePlan) -> WalletCard:
+def _wallet_card(h: HandoutWording, case: Case, s: PrintSettings, plan: DosePlan) -> WalletCard:
     return WalletCard(
-        title=CARD_TITLE,
+        title=h.card_title,
         lines=(
             f"Name: {clip(_patient_name(case), NAME_LIMIT)}",
             f"Dose: {plan.start_mg:g} to {fmt_mg(plan.target_mg)} once a day",
             *clinic_contact(s),
         ),
-        footer=CARD_FOOTER,
+        footer=h.card_footer,
     )
 
 
@@ -1005,54 +882,56 @@ def build_handout(
     exists; the candidate verdicts show the plan, the opioid warning and the wallet card.
     """
     s = _settings(settings)
+    h = ruleset.handout
     verdict = assessment.verdict
     plan = assessment.dose_plan
     starting = verdict not in (Verdict.CONTRAINDICATED, Verdict.NEEDS_INFORMATION)
     name = clip(_patient_name(case), NAME_LIMIT)
     title = "Your LDN plan" if plan is not None else "About LDN for you"
     blocks: list[Block] = [Heading(f"{title}: {name}", 1)]
-    blocks.extend(_paras(INTRO))
-    blocks.append(_clinic_box(s))
+    blocks.extend(_paras(h.intro))
+    blocks.append(_clinic_box(h, s))
     if verdict is Verdict.NOT_YET:
         blocks.append(Heading("Why you need to wait", 2))
         if assessment.earliest_start_on is not None:
-            blocks.extend(_paras(NOT_YET_DATED, start=fmt_date(assessment.earliest_start_on)))
+            blocks.extend(_paras(h.not_yet_dated, start=fmt_date(assessment.earliest_start_on)))
         else:
-            blocks.extend(_paras(NOT_YET_UNDATED))
+            blocks.extend(_paras(h.not_yet_undated))
     elif verdict is Verdict.CONTRAINDICATED:
         blocks.append(Heading("LDN is not being started", 2))
-        blocks.extend(_paras(CONTRAINDICATED))
+        blocks.extend(_paras(h.contraindicated))
     elif verdict is Verdict.NEEDS_INFORMATION:
         blocks.append(Heading("LDN is not being started yet", 2))
-        blocks.extend(_paras(NEEDS_INFORMATION))
+        blocks.extend(_paras(h.needs_information))
     if starting:
-        blocks.append(_opioid_box())
+        blocks.append(_opioid_box(h))
     texts = _patient_texts(assessment, with_plan=plan is not None)
     if texts:
         blocks.append(Heading("Notes for you", 2))
         blocks.append(Bullets(tuple(texts)))
     if starting:
         if plan is not None:
-            blocks.extend(_handout_plan(plan, case))
+            blocks.extend(_handout_plan(h, plan, case))
         else:
-            blocks.append(Para(NOT_YET_PLAN_LATER))
+            blocks.append(Para(h.not_yet_plan_later))
         blocks.append(Heading("Surgery and emergencies", 2))
-        blocks.append(Bullets(_surgery_lines(case, card=plan is not None)))
-        blocks.extend(_call_blocks(s, _call_reasons(assessment)))
+        blocks.append(Bullets(_surgery_lines(h, case, card=plan is not None)))
+        blocks.extend(_call_blocks(h, s, _call_reasons(h, assessment)))
         blocks.append(Heading("Cost and insurance", 2))
-        blocks.append(Bullets(COST))
+        blocks.append(Bullets(tuple(h.cost)))
         if plan is not None:
             blocks.append(Heading("My pain diary", 2))
-            blocks.append(Para(DIARY))
+            blocks.append(Para(h.diary))
             blocks.append(_diary_table(plan))
             # last: the card on a page of its own with a blank back (see the PDF adapter)
-            blocks.append(_wallet_card(case, s, plan))
+            blocks.append(_wallet_card(h, case, s, plan))
     else:
         blocks.append(Heading("What happens next", 2))
         contraindicated = verdict is Verdict.CONTRAINDICATED
-        blocks.extend(_paras(CONTRAINDICATED_NEXT if contraindicated else NEEDS_INFORMATION_NEXT))
-        blocks.append(Para(QUESTIONS.replace("{who}", _who(s))))
-        blocks.append(Para(CRISIS, label=CRISIS_LABEL))
+        blocks.extend(_paras(
+            h.contraindicated_next if contraindicated else h.needs_information_next))
+        blocks.append(Para(h.questions.replace("{who}", _who(s))))
+        blocks.append(Para(h.crisis, label=h.crisis_label))
     return Document(
         kind="handout",
         title=f"{title}: {name}",

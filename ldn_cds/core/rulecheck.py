@@ -30,6 +30,7 @@ from ldn_cds.core.ruleset import (
     BibEntry,
     BibliographyFile,
     EvidenceFile,
+    HandoutWording,
     Manifest,
     NotesFile,
     Op,
@@ -47,6 +48,7 @@ SINGLE_FILES: dict[str, type[BaseModel]] = {
     "evidence.yaml": EvidenceFile,
     "protocols.yaml": ProtocolFile,
     "notes.yaml": NotesFile,
+    "handout.yaml": HandoutWording,
 }
 TABLE_FILES = {
     "washout": "tables/washout.yaml",
@@ -193,6 +195,7 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
     evidence = parsed.get("evidence.yaml")
     dosing = parsed.get("protocols.yaml")
     notes = parsed.get("notes.yaml")
+    handout = parsed.get("handout.yaml")
     # Cross-checks run on whatever parsed, so that one run reports every problem; a check that
     # needs a file that failed to parse is skipped (its own problems are already listed).
     bibliography: dict[str, BibEntry] = {}
@@ -303,6 +306,7 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
         or not isinstance(evidence, EvidenceFile)
         or not isinstance(dosing, ProtocolFile)
         or not isinstance(notes, NotesFile)
+        or not isinstance(handout, HandoutWording)
         or table_obj is None
         or vocabulary is None
     ):
@@ -317,6 +321,7 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
         tables=table_obj,
         dosing=dosing,
         notes=notes,
+        handout=handout,
         vocabulary=vocabulary,
         rule_files=rule_files,
     )

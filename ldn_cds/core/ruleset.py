@@ -21,6 +21,7 @@ from pydantic import (
     SkipValidation,
     Tag,
     field_validator,
+    model_validator,
 )
 
 from ldn_cds.core.medicines import Role, Vocabulary
@@ -413,6 +414,64 @@ class NotesFile(_Data):
     handout: dict[str, NoteBlock] = Field(default_factory=dict)
 
 
+class HandoutWording(_Data):
+    """Every sentence of the patient handout and the wallet card (``handout.yaml``).
+
+    Part of the rule set, so that the rule-set SHA-256 in every footer covers the wording.
+    Placeholders ({start}, {review}, {date}, {who}, {now}, {target}) are filled in by
+    :mod:`ldn_cds.core.report_content`.
+    """
+
+    intro: list[str] = Field(min_length=1)
+    start_plan: str
+    review: str
+    how_to_take: dict[Literal["bedtime", "morning"], list[str]]
+    how_capsule: str
+    how_liquid: list[str] = Field(min_length=1)
+    missed_dose: str
+    storage: list[str] = Field(min_length=1)
+    first_weeks: list[str] = Field(min_length=1)
+    morning_tip: str
+    slow_benefit: list[str] = Field(min_length=3, max_length=3)
+    gain_for_you: str
+    opioid_box_title: str
+    opioid_box: list[str] = Field(min_length=1)
+    carry_card: str
+    surgery: list[str] = Field(min_length=4, max_length=4)
+    emergency_no_card: str
+    operation_on: str
+    emergency_label: str
+    emergency_intro: str
+    emergency_reasons: list[str] = Field(min_length=1)
+    crisis_label: str
+    crisis: str
+    call_label: str
+    call_intro: str
+    call_reasons: list[str] = Field(min_length=1)
+    pregnancy_reason: str
+    cost: list[str] = Field(min_length=1)
+    not_yet_dated: list[str] = Field(min_length=1)
+    not_yet_undated: list[str] = Field(min_length=1)
+    not_yet_plan_later: str
+    contraindicated: list[str] = Field(min_length=1)
+    contraindicated_next: list[str] = Field(min_length=1)
+    needs_information: list[str] = Field(min_length=1)
+    needs_information_next: list[str] = Field(min_length=1)
+    questions: str
+    diary: str
+    card_title: str
+    card_footer: str
+    clinic_box_title: str
+
+    @model_validator(mode="after")
+    def _pregnancy_reason_is_a_call_reason(self) -> HandoutWording:
+        if self.pregnancy_reason not in self.call_reasons:
+            raise ValueError("pregnancy_reason must be one of call_reasons")
+        if set(self.how_to_take) != {"bedtime", "morning"}:
+            raise ValueError("how_to_take needs both 'bedtime' and 'morning'")
+        return self
+
+
 class Manifest(_Data):
     id: str
     version: str = Field(pattern=SEMVER)
@@ -434,6 +493,7 @@ class RuleSet(_Data):
     tables: Tables
     dosing: ProtocolFile
     notes: NotesFile
+    handout: HandoutWording
     vocabulary: SkipValidation[Vocabulary] = Field(
         description="Assembled and checked by medicines.assemble (not validated again)."
     )

@@ -370,3 +370,34 @@ def test_diary_covers_the_time_to_the_review(make_case: Any, ruleset: RuleSet) -
         assert len(diary.rows) == diary_weeks(plan)
         last = plan.start_on + timedelta(days=7 * (len(diary.rows) - 1))
         assert last <= plan.review_on < last + timedelta(days=7)
+
+
+def test_handout_wording_comes_from_the_rule_set(make_case: Any, ruleset: RuleSet) -> None:
+    """handout.yaml is part of the rule set: its wording is printed and its content changes
+    the SHA-256 in every footer; an unknown key is an error naming the file."""
+    import copy
+
+    from ldn_cds.core.rulecheck import RuleSetError, build_ruleset
+    from ldn_cds.resources import read_files, resources_dir
+
+    files, problems = read_files(resources_dir())
+    assert not problems
+    assert "handout.yaml" in files
+    changed = copy.deepcopy(files)
+    changed["handout.yaml"]["crisis"] = "Call or text 988 right away, day or night."
+    other = build_ruleset(changed)
+    assert other.sha256 != ruleset.sha256
+    case = make_case(None)
+    a = assess(case, on=ON, ruleset=other)
+    lines = plain(build_handout(case, a, other).blocks)
+    assert "Thoughts of harming yourself: Call or text 988 right away, day or night." in lines
+    bad = copy.deepcopy(files)
+    bad["handout.yaml"]["crisis_line"] = "x"
+    with pytest.raises(RuleSetError) as err:
+        build_ruleset(bad)
+    assert any("handout.yaml" in str(p) and "crisis_line" in str(p)
+               for p in err.value.problems)
+    wrong = copy.deepcopy(files)
+    wrong["handout.yaml"]["pregnancy_reason"] = "Not a call reason."
+    with pytest.raises(RuleSetError):
+        build_ruleset(wrong)

@@ -8,7 +8,6 @@ import io
 import pdfplumber
 import pytest
 
-from ldn_cds.core.report_content import CARD_TITLE
 from ldn_cds.core.ruleset import RuleSet
 from ldn_cds.pdf import render_handout
 from ldn_cds.pdf.templates import BLANK_BACK_NOTE
@@ -44,7 +43,7 @@ def test_card_page_has_a_blank_back(all_cases: list[Assessed], ruleset: RuleSet,
             if i > 0 and "blank on purpose" in texts[i - 1]:
                 assert len(texts[i - 1]) < 400  # the note alone, under the header
             sizes = {round(c["size"], 1) for c in doc.pages[i].chars
-                     if c["text"] in CARD_TITLE and c["fontname"].endswith("Bold")}
+                     if c["text"] in ruleset.handout.card_title and c["fontname"].endswith("Bold")}
             assert 9.6 in sizes, (a.name, sizes)  # real card size, also in large print
             checked += 1
     assert checked >= 5
