@@ -333,6 +333,15 @@ class AssessmentPanel(QWidget):
 
         self.findings_title = QLabel(body)
         col.addWidget(self.findings_title)
+        # While questions are still open, the checks that cannot be evaluated yet are folded
+        # behind one button: a new case leads with the questions, not a wall of cards.
+        self.unevaluated_toggle = QToolButton(body)
+        self.unevaluated_toggle.setCheckable(True)
+        self.unevaluated_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.unevaluated_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.unevaluated_toggle.toggled.connect(self._on_unevaluated_toggled)
+        self.unevaluated_toggle.hide()
+        col.addWidget(self.unevaluated_toggle)
         self.cards_box = QVBoxLayout()
         self.cards_box.setSpacing(8)
         col.addLayout(self.cards_box)
@@ -364,6 +373,7 @@ class AssessmentPanel(QWidget):
         if result.missing_information != self._missing:
             self._missing = list(result.missing_information)
             self._render_missing(result)
+            self._fold_unevaluated()
         keys = [_card_key(f) for f in result.findings]
         if keys != self._card_keys:
             self._card_keys = keys
@@ -401,7 +411,7 @@ class AssessmentPanel(QWidget):
             entry.setToolTip(f"Input {item.input}; rules: {', '.join(item.rule_ids)}")
             self.missing_list.addItem(entry)
         self.missing_list.show()
-        rows = min(len(items), 8)
+        rows = min(len(items), max(8, blocking))  # every question needed for a decision
         height = sum(self.missing_list.sizeHintForRow(i) for i in range(rows))
         self.missing_list.setFixedHeight(height + 2 * self.missing_list.frameWidth() + 4)
 
@@ -427,11 +437,36 @@ class AssessmentPanel(QWidget):
             self.cards_box.addWidget(card)
             card.show()
             self.cards.append(card)
+        self._fold_unevaluated()
         for leftovers in old.values():
             for card in leftovers:
                 card.hide()
                 card.deleteLater()
         self._shown_keys = list(keys)
+
+    def _folded(self) -> list[FindingCard]:
+        """Cards that cannot be evaluated yet, while a question needed for a decision is open."""
+        if not any(m.blocks_decision for m in self._missing or []):
+            return []
+        return [c for c in self.cards if c.finding.status == "cannot_evaluate"]
+
+    def _fold_unevaluated(self) -> None:
+        folded = self._folded()
+        show = self.unevaluated_toggle.isChecked()
+        for card in self.cards:
+            card.setVisible(show or card not in folded)
+        count = len(folded)
+        self.unevaluated_toggle.setVisible(bool(count))
+        if count:
+            verb = "Hide" if show else "Show"
+            self.unevaluated_toggle.setText(
+                f"{verb} the {count} checks that cannot be evaluated until the questions "
+                f"above are answered")
+            self.unevaluated_toggle.setArrowType(
+                Qt.ArrowType.DownArrow if show else Qt.ArrowType.RightArrow)
+
+    def _on_unevaluated_toggled(self, _checked: bool) -> None:
+        self._fold_unevaluated()
 
     def _render_evidence(self, result: Assessment) -> None:
         parts = []
