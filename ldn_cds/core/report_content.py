@@ -222,12 +222,18 @@ def _patient_name(case: Case) -> str:
     return case.patient.name or "Name not recorded"
 
 
+HEADER_NAME_LIMIT = 40
+"""Characters of the name (and of the record id) in the one-line page header, so that the
+date of birth and the age always fit beside them (the full name is in the document title
+and on the handout's first heading)."""
+
+
 def _patient_line(case: Case, on: date) -> str:
     p = case.patient
     age = age_years(p.date_of_birth, on)
     parts = [
-        f"Patient: {clip(_patient_name(case), NAME_LIMIT)}",
-        f"Record: {clip(p.record_id, NAME_LIMIT) if p.record_id else 'not recorded'}",
+        f"Patient: {clip(_patient_name(case), HEADER_NAME_LIMIT)}",
+        f"Record: {clip(p.record_id, HEADER_NAME_LIMIT) if p.record_id else 'not recorded'}",
         f"Born: {fmt_date(p.date_of_birth) if p.date_of_birth else 'not recorded'}",
         f"Age: {'unknown' if age is None else age}",
     ]

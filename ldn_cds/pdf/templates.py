@@ -125,7 +125,7 @@ def _draw_header_footer(canvas: Canvas, document: Document, styles: StyleSet) ->
         canvas.drawString(SIDE, y, fit(line, REGULAR, size, inner))
         y -= size * 1.35
     canvas.setFont(BOLD, size)
-    canvas.drawString(SIDE, y, fit(header.patient_line, BOLD, size, inner))
+    _draw_patient_line(canvas, header.patient_line, size, y, inner, width)
     canvas.setStrokeColor(GRID)
     canvas.setLineWidth(0.6)
     canvas.line(SIDE, y - 2.2 * mm, width - SIDE, y - 2.2 * mm)
@@ -138,6 +138,24 @@ def _draw_header_footer(canvas: Canvas, document: Document, styles: StyleSet) ->
     page_w = stringWidth("Page 000 of 000", REGULAR, fsize) + 4 * mm
     canvas.drawString(SIDE, fy, fit(document.footer.text, REGULAR, fsize, inner - page_w))
     canvas.restoreState()
+
+
+PART_SEPARATOR = "  •  "
+
+
+def _draw_patient_line(canvas: Canvas, line: str, size: float, y: float, inner: float,
+                       width: float) -> None:
+    """The patient line; when it is too long, the date of birth and the age (its last two
+    parts) keep their place at the right and only the name and record id are shortened."""
+    parts = line.split(PART_SEPARATOR)
+    if stringWidth(line, BOLD, size) <= inner or len(parts) < 3:
+        canvas.drawString(SIDE, y, fit(line, BOLD, size, inner))
+        return
+    tail = PART_SEPARATOR.join(parts[-2:])
+    tail_w = stringWidth(tail, BOLD, size)
+    canvas.drawRightString(width - SIDE, y, tail)
+    head = PART_SEPARATOR.join(parts[:-2])
+    canvas.drawString(SIDE, y, fit(head, BOLD, size, inner - tail_w - 4 * mm))
 
 
 def make_doc(

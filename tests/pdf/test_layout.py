@@ -103,3 +103,14 @@ def test_footers_are_10_mm_or_more_from_the_edge(
                         continue  # the back of the wallet card has no footer
                     assert any("Page" in w["text"] for w in page.extract_words()
                                if w["bottom"] > page.height - BOTTOM)
+
+
+def test_header_keeps_birth_date_and_age_with_a_long_name(variants: dict[str, Assessed],
+                                                          ruleset: RuleSet) -> None:
+    from tests.pdf.helpers import page_texts
+
+    a = variants["hostile"]
+    for text in page_texts(render_summary(a.case, a.assessment, ruleset, SETTINGS)):
+        flat_text = " ".join(text.split())
+        assert "Born:" in flat_text
+        assert "Age:" in flat_text
