@@ -271,6 +271,7 @@ class MainWindow(QMainWindow):
     def _on_controller_assessment_changed(self, result: Assessment) -> None:
         self.panel.show_assessment(result)
         self.form.show_medicines(result.medicines)
+        self.form.show_age(result.trace, result.assessed_on)
         self._update_earlier_bar()
         self.plan_view.show_assessment(result)
         self.notes_view.show_assessment(result)

@@ -35,3 +35,13 @@ def test_a_complete_case_shows_every_card(window: MainWindow, example_files: lis
     panel = window.panel
     assert not panel.unevaluated_toggle.isVisibleTo(window)
     assert all(c.isVisibleTo(window) for c in panel.cards)
+
+
+def test_age_is_shown_beside_the_birth_date(window: MainWindow, example_files: list[Path]) -> None:
+    window.open_path(next(p for p in example_files if p.name == "jane-doe.json"))
+    assert window.form.age_label.text() == "age 58 on 2026-11-23"  # born 1968-04-02
+    window.on_new()
+    assert window.form.age_label.text() == ""
+    window.form.dob.setText("2000-11-24")
+    window.form.flush()
+    assert window.form.age_label.text() == "age 25 on 2026-11-23"

@@ -537,7 +537,18 @@ class IntakeForm(QWidget):
         self.postmenopausal = YesNoField(name="Post-menopausal")
         self._add(form, "&Name", "patient.name", self.name)
         self._add(form, "Record &number", "patient.record_id", self.record_id)
-        self._add(form, "Date of &birth", "patient.date_of_birth", self.dob)
+        dob_row = QWidget()
+        dob_layout = QHBoxLayout(dob_row)
+        dob_layout.setContentsMargins(0, 0, 0, 0)
+        dob_layout.addWidget(self.dob, 1)
+        self.age_label = QLabel(dob_row)
+        self.age_label.setAccessibleName("Age on the assessment date")
+        self.age_label.setTextFormat(Qt.TextFormat.PlainText)
+        dob_layout.addWidget(self.age_label)
+        dob_row.setFocusProxy(self.dob)
+        dob_row.setAccessibleName("Date of birth")
+        self.dob.changed.connect(self._on_field_changed)
+        self._add(form, "Date of &birth", "patient.date_of_birth", dob_row)
         self._add(form, "&Sex", "patient.sex", self.sex)
         self._add(form, "&Pregnant now", "patient.pregnant", self.pregnant)
         self._add(form, "Breast&feeding now", "patient.breastfeeding", self.breastfeeding)
@@ -799,6 +810,13 @@ class IntakeForm(QWidget):
             section_label.show_messages(by_section.get(path, []))
         self.opioid_table.show_row_problems(rows)
         self.top_error.show_messages(top)
+
+    def show_age(self, trace: Sequence[Any], on: Any) -> None:
+        """The age the rules used (read from the assessment's trace), beside the birth date."""
+        age = next((t.inputs_read["patient.age_years"] for t in trace
+                    if "patient.age_years" in t.inputs_read), None)
+        shown = isinstance(age, int) and self.dob.value() is not None
+        self.age_label.setText(f"age {age} on {on.isoformat()}" if shown else "")
 
     def show_medicines(self, medicines: Sequence[Any]) -> None:
         """What each medicine entry was recognised as (the assessment's ``medicines``)."""
