@@ -29,6 +29,7 @@ from ldn_cds.core.assessment import Assessment, Finding, MissingItem, Verdict
 from ldn_cds.core.dosing import DosePlan, DoseStep
 from ldn_cds.core.formatting import fmt_date, fmt_mg, fmt_trace_state, fmt_value
 from ldn_cds.core.models import Case, DoseForm
+from ldn_cds.core.response import meaningful_target
 from ldn_cds.core.ruleset import Effect, HandoutWording, Indicator, RuleSet
 from ldn_cds.core.sources import SourceOut
 
@@ -774,13 +775,13 @@ def handout_dose_table(plan: DosePlan) -> Table:
                  style="body")
 
 
-def _gain_line(h: HandoutWording, case: Case) -> str:
-    """The 30% line, made concrete with the patient's score when it is known."""
+def _gain_line(h: HandoutWording, case: Case, ruleset: RuleSet) -> str:
+    """The 30% line, made concrete with the patient's score when it is known: the highest
+    whole score that is a fall of 30% or more (7 -> 4: a fall to 5 is only 29%), the same
+    threshold the response calculation uses."""
     now = case.pain.score_now
-    if now is None:
-        return h.slow_benefit[2]
-    target = int(now * 0.7 + 0.5)  # 30% lower, rounded half up: 7 -> 5
-    if target >= now:
+    target = meaningful_target(now, ruleset)
+    if now is None or target is None:
         return h.slow_benefit[2]
     return h.gain_for_you.replace("{now}", str(now)).replace("{target}", str(target))
 
@@ -813,7 +814,9 @@ def _surgery_lines(h: HandoutWording, case: Case, *, card: bool) -> tuple[str, .
     return tuple(lines)
 
 
-def _handout_plan(h: HandoutWording, plan: DosePlan, case: Case) -> list[Block]:
+def _handout_plan(
+    h: HandoutWording, plan: DosePlan, case: Case, ruleset: RuleSet
+) -> list[Block]:
     out: list[Block] = [Heading("Your LDN plan", 2)]
     out.extend(_paras((h.start_plan,), start=fmt_date(plan.start_on)))
     out.append(handout_dose_table(plan))
@@ -828,7 +831,7 @@ def _handout_plan(h: HandoutWording, plan: DosePlan, case: Case) -> list[Block]:
     first = list(h.first_weeks)
     if plan.timing == "bedtime":
         first.append(h.morning_tip)
-    first.extend((*h.slow_benefit[:2], _gain_line(h, case)))
+    first.extend((*h.slow_benefit[:2], _gain_line(h, case, ruleset)))
     out.append(Bullets(tuple(first)))
     return out
 
@@ -917,7 +920,7 @@ def build_handout(
         blocks.append(Bullets(tuple(texts)))
     if starting:
         if plan is not None:
-            blocks.extend(_handout_plan(h, plan, case))
+            blocks.extend(_handout_plan(h, plan, case, ruleset))
         else:
             blocks.append(Para(h.not_yet_plan_later))
         blocks.append(Heading("Surgery and emergencies", 2))

@@ -341,9 +341,11 @@ def test_no_line_repeated(make_case: Any, ruleset: RuleSet, patch: dict[str, Any
 
 
 @pytest.mark.parametrize(("score", "expected"), [
-    (7, "For you, that is from 7 to about 5 or lower."),
-    (10, "For you, that is from 10 to about 7 or lower."),
-    (4, "For you, that is from 4 to about 3 or lower."),
+    # a fall of 30% or more, in whole scores: 7 -> 4.9 -> 4 (5 would be only 29%);
+    # 10 -> 7 (exactly 30%); 4 -> 2.8 -> 2 (3 would be 25%)
+    (7, "For you, that is from 7 to 4 or lower."),
+    (10, "For you, that is from 10 to 7 or lower."),
+    (4, "For you, that is from 4 to 2 or lower."),
 ])
 def test_thirty_percent_made_concrete(make_case: Any, ruleset: RuleSet, score: int,
                                       expected: str) -> None:
