@@ -271,7 +271,7 @@ def _ensure_app() -> Any:
 
 def print_case_cli(args: argparse.Namespace, ruleset: RuleSet) -> int:
     """``ldn-cds print CASE.json``: assess, render and print without a window."""
-    from ldn_cds.cli import assess_file
+    from ldn_cds.casefile import assess_file
 
     _app = _ensure_app()
     copies = int(getattr(args, "copies", 1) or 1)
