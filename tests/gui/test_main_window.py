@@ -506,3 +506,24 @@ def test_hidden_trace_tab_shows_the_latest_assessment(window: MainWindow,
     shown = [tree.topLevelItem(i).text(2) for i in range(tree.topLevelItemCount())]
     assert shown == [t.effect.value.replace("_", " ") for t in result.trace]
     assert "contraindicated" in shown
+
+
+def test_dose_plan_tab_shows_refills_and_supply(window: MainWindow,
+                                                example_files: list[Path]) -> None:
+    """The supply reaches the review (rule set 2.0.0): refills, covered days, fridge."""
+    path = next(p for p in example_files if p.name == "fibromyalgia-sensitive.json")
+    assert window.open_path(path)
+    result = window.controller.assessment
+    assert result is not None
+    assert result.dose_plan is not None
+    table = window.plan_view.dispense
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headers[-2:] == ["Refills", "Covers days"]
+    assert table.rowCount() == len(result.dose_plan.dispense)
+    last = result.dose_plan.dispense[-1]
+    row = table.rowCount() - 1
+    assert table.item(row, 3).text() == str(last.refills)
+    assert table.item(row, 4).text() == f"{last.day_from}-{last.day_to}"
+    summary = window.plan_view.summary.text()
+    assert f"Supply to:</b> {result.dose_plan.supply_through.isoformat()}" in summary
+    assert "keep refrigerated" in summary

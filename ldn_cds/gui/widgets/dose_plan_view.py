@@ -146,7 +146,8 @@ class DosePlanView(QWidget):
         col.addWidget(self.steps)
         self.dispense_title = QLabel("<b>Quantity to dispense</b>", body)
         col.addWidget(self.dispense_title)
-        self.dispense = _table(("What", "Quantity", "Days"), "Quantity to dispense", body)
+        self.dispense = _table(("What", "Quantity per fill", "Days per fill", "Refills",
+                                "Covers days"), "Quantity to dispense", body)
         col.addWidget(self.dispense)
         col.addStretch(1)
         scroll.setWidget(body)
@@ -240,7 +241,12 @@ class DosePlanView(QWidget):
             f"<b>Target:</b> {plan.target_mg:g} mg by {plan.target_reached_on.isoformat()} · "
             f"<b>Ceiling:</b> {plan.max_mg:g} mg",
             f"<b>Review on:</b> {plan.review_on.isoformat()} — {escape(plan.review_basis)}",
+            f"<b>Supply to:</b> {plan.supply_through.isoformat()} (quantities and refills "
+            "reach the review)",
         ]
+        if plan.form.value == "liquid" and plan.fill_days_max:
+            lines.append(f"Liquid: keep refrigerated; each fill lasts at most "
+                         f"{plan.fill_days_max} days (its beyond-use date).")
         if plan.start_note:
             lines.append(f"<span style='color:#7a4d00'>⚠ {escape(plan.start_note)}</span>")
         if plan.ceiling_override is not None:
@@ -264,6 +270,7 @@ class DosePlanView(QWidget):
             ])
         _fill(self.steps, rows)
         _fill(self.dispense, [
-            [line.description, f"{line.quantity:g} {line.unit}", str(line.days)]
+            [line.description, f"{line.quantity:g} {line.unit}", str(line.days),
+             str(line.refills), f"{line.day_from}-{line.day_to}"]
             for line in plan.dispense
         ])
