@@ -733,9 +733,9 @@ def contradictions(ctx: Context) -> list[str]:
     immuno = [o.text for o in lines if "immunosuppressant" in o.recognition.tags]
     thyroid = [o.text for o in lines if "thyroid_hormone" in o.recognition.tags]
     if h.immunosuppressed is False and immuno:
-        out.append(f"'not immunosuppressed' but {', '.join(immuno)} is listed")
+        out.append(f"immunosuppressed answered no, {', '.join(immuno)} listed")
     if h.hypothyroidism_on_levothyroxine is False and thyroid:
-        out.append(f"'no hypothyroidism on levothyroxine' but {', '.join(thyroid)} is listed")
+        out.append(f"hypothyroidism answered no, {', '.join(thyroid)} listed")
     return out
 
 
