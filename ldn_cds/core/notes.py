@@ -132,8 +132,14 @@ def build_notes(
         prior_note = "Prior therapies not recorded: insurers usually ask which were tried."
     elif not prior:
         prior_note = "No prior therapies recorded."
+    # The insurer gets the supportive evidence only: negative or absent evidence, and the
+    # negative half of conflicting evidence, stay on the clinician pages (issue 8).
     evidence = [
-        f"{rec.title}: {rec.summary}" for rec in ruleset.evidence if rec.id in evidence_ids
+        f"{rec.title}: {rec.supportive if rec.direction == 'conflicting' else rec.summary}"
+        for rec in ruleset.evidence
+        if rec.id in evidence_ids and (
+            rec.direction in ("positive", "insufficient")
+            or (rec.direction == "conflicting" and rec.supportive))
     ]
     appeal = text.insurance["appeal"].text  # required by the loader
     monitoring = [

@@ -261,6 +261,10 @@ class EvidenceRecord(_Data):
     summary: str = Field(max_length=140)
     detail: str
     sources: list[str] = Field(min_length=1)
+    supportive: str | None = Field(
+        None, description="For conflicting evidence: the supportive finding alone, for the "
+        "prior-authorization content (the full record stays on the clinician pages).",
+    )
 
 
 class EvidenceFile(_Data):

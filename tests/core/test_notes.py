@@ -64,7 +64,8 @@ def test_insurance_and_prior_authorization(make_case: Any, ruleset: RuleSet) -> 
     assert pa.duration == "30 months"
     assert pa.prior_therapies == ["duloxetine", "pregabalin"]
     assert pa.prior_therapies_note is None
-    assert any("FINAL" in e or "largest" in e or "conflict" in e.lower() for e in pa.evidence)
+    # supportive evidence only (issue 8); the conflict is on the clinician pages
+    assert any("Younger 2013" in e for e in pa.evidence)
     assert any("Review on" in line for line in pa.monitoring_plan)
     assert all(s.sources for s in [*notes.insurance, *notes.compounding])
 
@@ -85,3 +86,22 @@ def test_no_notes_without_a_plan(make_case: Any, ruleset: RuleSet) -> None:
     result = assess(make_case({"patient": {"pregnant": True}}), on=ON, ruleset=ruleset)
     assert result.dose_plan is None
     assert result.notes is None
+
+
+def test_prior_authorization_cites_supportive_evidence_only(
+    make_case: Any, ruleset: RuleSet
+) -> None:
+    """The insurer gets the supportive evidence; the negative trials stay on the clinician
+    pages (the pooled RCT review now applies to every case)."""
+    notes = _notes(make_case, ruleset, {"pain": {"conditions": ["fibromyalgia",
+                                                                "osteoarthritis"]}})
+    evidence = " ".join(notes.prior_authorization.evidence)
+    assert "Younger 2013" in evidence  # the supportive half of the conflicting record
+    for negative in ("no effect", "FINAL", "negative", "found no", "406 patients"):
+        assert negative not in evidence, negative
+    directions = {rec.id: rec.direction for rec in ruleset.evidence}
+    assert directions["chronic_pain_rcts"] == "negative"
+    assert not any(line.startswith("Chronic pain, randomized trials pooled")
+                   for line in notes.prior_authorization.evidence)
+    assert not any(line.startswith("Osteoarthritis") for line in
+                   notes.prior_authorization.evidence)
