@@ -23,11 +23,12 @@ import contextlib
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from ldn_cds.fileio import write_private_atomic
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 32
@@ -223,39 +224,6 @@ def ensure_private_dir(folder: Path) -> None:
     info = folder.lstat()
     if stat.S_ISLNK(info.st_mode):
         raise OSError(f"{folder} is a symbolic link; refusing to write patient data through it")
-
-
-def write_private_atomic(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` owner-only (0600) and atomically; no partial file remains."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    folder = path.parent
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), 0o600)
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(folder)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def case_json(data: dict[str, Any]) -> str:

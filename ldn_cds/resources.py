@@ -13,7 +13,6 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import yaml
 
 from ldn_cds.core.rulecheck import Problem, RuleSetError, build_ruleset
 from ldn_cds.core.ruleset import RuleSet
+from ldn_cds.fileio import write_private_atomic
 
 ENV_VAR = "LDN_CDS_RESOURCES"
 
@@ -152,16 +152,10 @@ def read_files(root: Path) -> tuple[dict[str, Any], list[Problem]]:
 
 
 def _write_cache(path: Path, files: dict[str, Any]) -> None:
-    """Best effort, atomic: a failed write never breaks loading and never leaves a part."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=".rules-", suffix=".json", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(files, handle, ensure_ascii=False, default=_json_default)
-        os.replace(tmp, path)
-    except (OSError, TypeError, ValueError):
-        with contextlib.suppress(OSError, UnboundLocalError):
-            os.unlink(tmp)
+    """Best effort: a failed write never breaks loading and never leaves a partial file."""
+    with contextlib.suppress(OSError, TypeError, ValueError):
+        write_private_atomic(
+            path, json.dumps(files, ensure_ascii=False, default=_json_default))
 
 
 def load_ruleset(root: Path | None = None) -> RuleSet:

@@ -385,8 +385,7 @@ def _earliest(
     cannot be dated (an undatable ``not_yet``, unknown last dose, depot)."""
     if verdict not in (Verdict.CANDIDATE, Verdict.CANDIDATE_WITH_CAUTIONS, Verdict.NOT_YET):
         return None
-    not_yet_rules = [rid for rid in verdict_rules if verdict is Verdict.NOT_YET]
-    if not_yet_rules and not set(not_yet_rules) <= DATABLE_RULES:
+    if verdict is Verdict.NOT_YET and not set(verdict_rules) <= DATABLE_RULES:
         return None
     on = ctx.on
     status = ctx.case.opioids.status
@@ -450,7 +449,7 @@ def _placeholders(
     surgery = ctx.case.history.planned_surgery_on
     bup = F.buprenorphine_oud_lines(ctx)
     dose = F.previous_ldn_dose(ctx)
-    groups = ctx.ruleset
+    oud = F.oud_agents(ctx)
     return {
         "earliest_start_on": earliest.isoformat() if earliest else "not yet known",
         "washout_ends_on": washout_ends.isoformat() if washout_ends else "not known",
@@ -460,7 +459,7 @@ def _placeholders(
         "age_years": "unknown" if age is None else str(age),
         "unrecognised_medicines": _names([o.text for o in F.unresolved_others(ctx)]),
         "other_opioids": _names([o.text for o in ctx.other_opioids()]),
-        "oud_agents": _names(F.oud_agents(ctx)) if F.oud_agents(ctx) else "recorded",
+        "oud_agents": _names(oud) if oud else "recorded",
         "buprenorphine_dose": (f"{max(b.med.daily_dose or 0 for b in bup):g} mg" if bup
                                else "8 mg or more"),
         "depot_agents": _names(F.depot_agents(ctx)),
@@ -473,9 +472,8 @@ def _placeholders(
         "unrecognised_opioids": _names(F.unrecognised_opioid_entries(ctx)),
         "naltrexone_entries": _names(F.naltrexone_dose_unknown(ctx)),
         "duplicate_antagonists": _names([o.text for o in ctx.other_lines()
-                                         if groups.group("duplicate_antagonists")
-                                         and ctx.in_group("duplicate_antagonists",
-                                                          o.recognition)]),
+                                         if ctx.in_group("duplicate_antagonists",
+                                                         o.recognition)]),
     }
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -48,6 +46,7 @@ from ldn_cds.core.report_content import (
     handout_body_text,
 )
 from ldn_cds.core.ruleset import RuleSet
+from ldn_cds.fileio import write_private_atomic
 from ldn_cds.pdf.flowables import WalletCardFlowable
 from ldn_cds.pdf.fonts import register_fonts
 from ldn_cds.pdf.styles import GRID, HEADER_FILL, TONES, StyleSet, make_styles
@@ -325,22 +324,6 @@ def safe_stem(record_id: str | None, fallback: str) -> str:
     return "case"
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, then replaced)
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    )
-    tmp = Path(handle.name)
-    try:
-        with handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def write_case_pdfs(
     case: Case,
     assessment: Assessment,
@@ -367,5 +350,5 @@ def write_case_pdfs(
          render_handout(case, assessment, ruleset, settings, invariant=invariant)),
     ]
     for path, data in rendered:
-        _write_atomic(path, data)
+        write_private_atomic(path, data)
     return [path for path, _ in rendered]

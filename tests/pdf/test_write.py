@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -69,15 +71,17 @@ def test_failure_while_writing_leaves_no_partial_file(
     old = tmp_path / f"{stem}-handout.pdf"
     old.write_bytes(b"%PDF-old")
     calls = {"n": 0}
-    real_fsync = render_module.os.fsync
+    real_fsync = os.fsync
 
     def fsync_fails_second_time(fd: int) -> None:
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise OSError("disk full")
+        # Count syncs of files only: the shared writer also syncs the folder.
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise OSError("disk full")
         real_fsync(fd)
 
-    monkeypatch.setattr(render_module.os, "fsync", fsync_fails_second_time)
+    monkeypatch.setattr(os, "fsync", fsync_fails_second_time)
     with pytest.raises(OSError, match="disk full"):
         write_case_pdfs(a.case, a.assessment, ruleset, out_dir=tmp_path, stem="s")
     assert old.read_bytes() == b"%PDF-old"  # the previous file is untouched

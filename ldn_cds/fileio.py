@@ -1,0 +1,46 @@
+"""Writing a file owner-only and atomically: the one place that does it.
+
+Case files, drafts, PDFs and the parsed rule-set cache all go through
+:func:`write_private_atomic`: a temporary file created 0600 in the target folder (never
+following a planted symlink), flushed and synced, then moved over the target with
+``os.replace``; on any failure the temporary file is removed, so no partial file remains.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_private_atomic(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` owner-only (0600) and atomically; no partial file remains."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    folder = path.parent
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o600)
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
