@@ -31,13 +31,31 @@ def resources_dir() -> Path:
     override = os.environ.get(ENV_VAR)
     if override:
         return Path(override)
+    shipped = shipped_resources_dir()
+    if shipped is not None:
+        return shipped
+    raise FileNotFoundError(
+        f"resources folder not found next to {Path(__file__).resolve().parent} "
+        f"(set {ENV_VAR} to its path)"
+    )
+
+
+def shipped_resources_dir() -> Path | None:
+    """The resources that ship with the program (the checkout's or the installed copy)."""
     here = Path(__file__).resolve().parent
     for candidate in (here.parent / "resources", here / "_resources"):
         if (candidate / "ruleset.yaml").is_file():
             return candidate
-    raise FileNotFoundError(
-        f"resources folder not found next to {here} (set {ENV_VAR} to its path)"
-    )
+    return None
+
+
+def is_shipped(root: Path) -> bool:
+    """Whether ``root`` is the shipped resources folder (a copy elsewhere is not)."""
+    shipped = shipped_resources_dir()
+    try:
+        return shipped is not None and root.resolve() == shipped.resolve()
+    except OSError:
+        return False
 
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -160,10 +178,14 @@ def _write_cache(path: Path, files: dict[str, Any]) -> None:
 
 def load_ruleset(root: Path | None = None) -> RuleSet:
     """Read and validate the rule set; raise RuleSetError listing every problem."""
-    files, problems = read_files(root or resources_dir())
+    folder = root or resources_dir()
+    files, problems = read_files(folder)
     if problems:
         raise RuleSetError(problems)
-    return build_ruleset(files)
+    ruleset = build_ruleset(files)
+    if is_shipped(folder):
+        return ruleset
+    return ruleset.model_copy(update={"origin": str(folder.resolve())})
 
 
 @functools.cache

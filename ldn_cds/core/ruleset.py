@@ -502,6 +502,16 @@ class RuleSet(_Data):
         description="Assembled and checked by medicines.assemble (not validated again)."
     )
     rule_files: dict[str, str] = Field(description="rule id -> file it came from")
+    origin: str | None = Field(
+        default=None,
+        description="None for the rule set shipped with the program; otherwise the folder it "
+        "was loaded from, named on every output (window banner, JSON, every PDF page).",
+    )
+
+    @property
+    def shipped(self) -> bool:
+        """True when this is the rule set that ships with the program."""
+        return self.origin is None
 
     @property
     def version(self) -> str:

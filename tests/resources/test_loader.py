@@ -125,3 +125,25 @@ def test_every_cited_source_resolves(ruleset: RuleSet) -> None:
     assert len(cited) > 100
     missing = sorted(set(cited) - set(ruleset.bibliography))
     assert missing == []
+
+
+def test_shipped_rule_set_has_no_origin() -> None:
+    from ldn_cds.resources import shipped_resources_dir
+
+    ruleset = load_ruleset(shipped_resources_dir())
+    assert ruleset.shipped
+    assert ruleset.origin is None
+
+
+def test_copied_rule_set_is_named_by_its_folder(tmp_path: Path) -> None:
+    from ldn_cds.resources import shipped_resources_dir
+
+    shipped = shipped_resources_dir()
+    assert shipped is not None
+    copy = tmp_path / "my-rules"
+    shutil.copytree(shipped, copy)
+    ruleset = load_ruleset(copy)
+    assert not ruleset.shipped
+    assert ruleset.origin == str(copy.resolve())
+    # the same bytes give the same hash: the hash alone cannot tell a copy from the original
+    assert ruleset.sha256 == load_ruleset(shipped).sha256
