@@ -176,11 +176,65 @@ def validate_case(path: Path, data: dict[str, Any]) -> tuple[Any, list[str]]:
 
 
 def read_case(path: Path) -> tuple[Any, list[str]]:
-    """Read and validate one case file; return (case, problems as 'file: field: message')."""
+    """Read and validate one case file; return (case, problems as 'file: field: message').
+
+    A draft (see :func:`draft_data`) is refused with one line naming the file.
+    """
     data, problems = read_case_data(path)
     if data is None:
         return None, problems
+    if is_draft(data):
+        return None, [draft_problem(path, data)]
     return validate_case(path, data)
+
+
+# -- drafts: a half-finished case saved on purpose ------------------------------------------------
+
+DRAFT_KEY = "ldn_cds_draft"
+"""The key that marks a draft; a case file never has it (an unknown key is an error there)."""
+DRAFT_FORMAT = 1
+
+
+def is_draft(data: Any) -> bool:
+    """Whether a JSON object read from a case file is a draft wrapper."""
+    return isinstance(data, dict) and DRAFT_KEY in data
+
+
+def draft_data(case: dict[str, Any], problems: Sequence[tuple[str, str]],
+               saved_at: str) -> dict[str, Any]:
+    """A draft: the case exactly as entered (typed text kept, valid or not) in a wrapper.
+
+    ``{"ldn_cds_draft": 1, "saved_at": ..., "problems": ["field: message", ...], "case": {...}}``
+    A strict reader recognises the marker and says the file is a draft; nothing assesses it.
+    """
+    return {DRAFT_KEY: DRAFT_FORMAT, "saved_at": saved_at,
+            "problems": [f"{field}: {message}" if field else message
+                         for field, message in problems],
+            "case": case}
+
+
+def draft_problem(path: Path, data: dict[str, Any]) -> str:
+    """The one line a headless reader gives for a draft."""
+    raw = data.get("problems")
+    count = len(raw) if isinstance(raw, list) else 0
+    what = f"{count} answer{'s' if count != 1 else ''} missing or invalid" if count else \
+        "not finished"
+    return (f"{path}: a draft, not a finished case ({what}); open it in the window "
+            f"(ldn-cds gui {path.name}), complete it and save it before it can be assessed")
+
+
+def read_draft_case(path: Path, data: dict[str, Any]) -> tuple[dict[str, Any] | None, list[str]]:
+    """The case inside a draft wrapper (unvalidated), or problems naming the file."""
+    version = data.get(DRAFT_KEY)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        return None, [f"{path}: {DRAFT_KEY}: not a draft format this program knows"]
+    if version > DRAFT_FORMAT:
+        return None, [f"{path}: {DRAFT_KEY} is {version}; this program reads drafts of "
+                      f"format {DRAFT_FORMAT}. Open it with a newer ldn-cds."]
+    case = data.get("case")
+    if not isinstance(case, dict):
+        return None, [f"{path}: case: a draft holds its case as a JSON object ({{...}})"]
+    return case, []
 
 
 def assess_file(path: Path, ruleset: Any, on: date | None) -> tuple[Any, Any, list[str]]:

@@ -191,6 +191,12 @@ def _load_rules(args: argparse.Namespace) -> Any:
         return None
 
 
+def foreign_ruleset_line(ruleset: Any) -> str:
+    """One line naming a rule set that is not the shipped one (its folder and full hash)."""
+    return (f"Rule set not the shipped one: {ruleset.origin}, sha256 {ruleset.sha256} "
+            f"({ruleset.manifest.id} {ruleset.version})")
+
+
 def _rules(args: argparse.Namespace) -> int:
     from ldn_cds.core.catalogue import render_markdown, render_medications
     from ldn_cds.core.rulecheck import check_examples
@@ -215,9 +221,14 @@ def _rules(args: argparse.Namespace) -> int:
         print(f"✔ rule set {ruleset.manifest.id} {ruleset.version} "
               f"(sha256 {ruleset.sha256[:12]}): {len(ruleset.rules)} rules valid, "
               f"{count} example cases passed")
+        if ruleset.shipped:
+            print("✔ this is the rule set shipped with ldn-cds")
+        else:
+            print(f"⚠ {foreign_ruleset_line(ruleset)}")
         return EXIT_OK
     print(f"{ruleset.manifest.title}\nrule set {ruleset.manifest.id} {ruleset.version} "
-          f"sha256 {ruleset.sha256}\n")
+          f"sha256 {ruleset.sha256}")
+    print("" if ruleset.shipped else f"⚠ {foreign_ruleset_line(ruleset)}\n")
     for rule in ruleset.rules:
         print(f"{rule.id} v{rule.version} [{rule.kind}, {rule.indicator.value}, "
               f"effect {rule.effect.value}, if unknown {rule.effect_if_unknown.value}]")
@@ -233,6 +244,9 @@ def _assess(args: argparse.Namespace) -> int:
     if ruleset is None:
         return EXIT_BAD_INPUT
     status = EXIT_OK
+    if not ruleset.shipped:
+        # a foreign rule set is named on every output: first line of the text, stderr for JSON
+        print(foreign_ruleset_line(ruleset), file=sys.stderr if args.json else sys.stdout)
     writer = None
     outputs: _PdfOutputs | None = None
     settings = None
@@ -268,6 +282,7 @@ def _assess(args: argparse.Namespace) -> int:
                 continue
             if args.json:
                 payload = {"file": str(path), **result.model_dump(mode="json", by_alias=True)}
+                payload["ruleset"].update(shipped=ruleset.shipped, origin=ruleset.origin)
                 print(json.dumps(payload, ensure_ascii=False))
             else:
                 start = result.earliest_start_on.isoformat() if result.earliest_start_on else "-"

@@ -10,14 +10,22 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 from PySide6.QtCore import QObject, Signal
 
-from ldn_cds.casefile import read_case_data, validate_case, write_case_data
+from ldn_cds.casefile import (
+    draft_data,
+    draft_problem,
+    is_draft,
+    read_case_data,
+    read_draft_case,
+    validate_case,
+    write_case_data,
+)
 from ldn_cds.core.assessment import Assessment, assess
 from ldn_cds.core.dosing import DosingError
 from ldn_cds.core.errors import describe
@@ -37,11 +45,31 @@ class CaseFileError(Exception):
         self.problems = problems
 
 
-def read_case_file(path: Path) -> Case:
-    """Read and validate a case file, or raise CaseFileError with clear messages."""
+def read_case_source(path: Path) -> tuple[dict[str, Any], bool]:
+    """(case data, is a draft) of a case file or a draft; raise CaseFileError otherwise.
+
+    A finished case file is validated (its data come back normalised); a draft's case comes
+    back exactly as it was typed, to be finished in the window.
+    """
     data, problems = read_case_data(path)
     if data is None:
         raise CaseFileError(f"{path.name} cannot be opened as a case file.", list(problems))
+    if is_draft(data):
+        inner, problems = read_draft_case(path, data)
+        if inner is None:
+            raise CaseFileError(f"{path.name} cannot be opened as a draft.", problems)
+        return inner, True
+    return case_to_data(read_case_file(path, data)), False
+
+
+def read_case_file(path: Path, data: dict[str, Any] | None = None) -> Case:
+    """Read and validate a case file, or raise CaseFileError with clear messages."""
+    if data is None:
+        data, problems = read_case_data(path)
+        if data is None:
+            raise CaseFileError(f"{path.name} cannot be opened as a case file.", list(problems))
+        if is_draft(data):
+            raise CaseFileError(f"{path.name} is a draft.", [draft_problem(path, data)])
     version = data.get("schema_version")
     if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
         raise CaseFileError(
@@ -97,6 +125,7 @@ class AssessmentController(QObject):
         self._dosing_error = ""
         self._dirty = False
         self._path: Path | None = None
+        self._is_draft = False
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -125,6 +154,11 @@ class AssessmentController(QObject):
     def path(self) -> Path | None:
         return self._path
 
+    @property
+    def is_draft(self) -> bool:
+        """The file at :attr:`path` is a draft (saved while answers were missing or invalid)."""
+        return self._is_draft
+
     def data(self) -> dict[str, Any]:
         """The case as entered (may be invalid), JSON-like."""
         return copy.deepcopy(self._data)
@@ -150,30 +184,45 @@ class AssessmentController(QObject):
         self._load(data, path=None, dirty=False)
 
     def open_file(self, path: Path) -> None:
-        """Open a case file; on any problem raise CaseFileError and change nothing."""
-        case = read_case_file(path)
-        self._load(case_to_data(case), path=path, dirty=False)
+        """Open a case file or a draft; on any problem raise CaseFileError, change nothing."""
+        data, draft = read_case_source(path)
+        self._load(data, path=path, dirty=False, draft=draft)
 
-    def load_data(self, data: dict[str, Any], *, path: Path | None, dirty: bool) -> None:
+    def load_data(self, data: dict[str, Any], *, path: Path | None, dirty: bool,
+                  draft: bool = False) -> None:
         """Load a JSON-like case (e.g. a recovery draft), valid or not."""
-        self._load(copy.deepcopy(data), path=path, dirty=dirty)
+        self._load(copy.deepcopy(data), path=path, dirty=dirty, draft=draft)
 
-    def _load(self, data: dict[str, Any], *, path: Path | None, dirty: bool) -> None:
+    def _load(self, data: dict[str, Any], *, path: Path | None, dirty: bool,
+              draft: bool = False) -> None:
         data.setdefault("schema_version", SCHEMA_VERSION)
         self._data = data
+        self._is_draft = draft and path is not None
         self._set_path(path)
         self.caseLoaded.emit(self.data())
         self.refresh()
         self._set_dirty(dirty)
 
-    def save(self, path: Path) -> None:
-        """Write the (valid) case to ``path``; raise ValueError when it is not valid."""
-        if self._case is None:
-            fields = ", ".join(p for p, _ in self._problems[:5])
-            raise ValueError(f"the case has problems to correct first: {fields}")
-        write_case_data(path, case_to_data(self._case))
+    def save(self, path: Path) -> int:
+        """Write the case to ``path``; return how many answers are missing or invalid.
+
+        A valid case is written as a case file (0).  An invalid one is written as a draft
+        (:func:`ldn_cds.casefile.draft_data`): every typed value kept, never assessed until
+        it is finished.
+        """
+        if self._case is not None:
+            write_case_data(path, case_to_data(self._case))
+            count = 0
+        else:
+            count = len(self._problems)
+            write_case_data(path, draft_data(
+                self.data(), self._problems, datetime.now().isoformat(timespec="seconds")))
+        self._is_draft = count > 0
+        if path == self._path:
+            self.pathChanged.emit(path)  # draft or not may have changed with the same path
         self._set_path(path)
         self._set_dirty(False)
+        return count
 
     # -- edits ---------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,7 +86,27 @@ class MainWindow(QMainWindow):
         self.loading = QLabel("Loading the rule set…")
         self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.splitter.addWidget(self.loading)
-        self.setCentralWidget(self.splitter)
+        central = QWidget(self)
+        self.central_column = QVBoxLayout(central)
+        self.central_column.setContentsMargins(0, 0, 0, 0)
+        self.central_column.setSpacing(0)
+        self.foreign_bar, foreign_row = _bar("foreignRuleSetBar", "#fde7e9", "#a4262c", central)
+        self.foreign_label = QLabel(self.foreign_bar)
+        self.foreign_label.setWordWrap(True)
+        self.foreign_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse)
+        foreign_row.addWidget(self.foreign_label)
+        self.foreign_bar.hide()
+        self.central_column.addWidget(self.foreign_bar)
+        self.draft_bar, draft_row = _bar("draftBar", "#fff4ce", "#c19c00", central)
+        self.draft_label = QLabel(self.draft_bar)
+        self.draft_label.setWordWrap(True)
+        draft_row.addWidget(self.draft_label, 1)
+        self.draft_bar.hide()
+        self._draft_count = 0
+        self.central_column.addWidget(self.draft_bar)
+        self.central_column.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
@@ -157,13 +178,29 @@ class MainWindow(QMainWindow):
         if split is None or not self.splitter.restoreState(split):
             total = max(sum(sizes), self.width())
             self.splitter.setSizes([total * 31 // 64, total * 33 // 64])
-        self.ruleset_label.setText(f"Rule set {ruleset.version} · sha256 {ruleset.sha256[:12]}")
+        self.ruleset_label.setText(f"Rule set {ruleset.version} · sha256 {ruleset.sha256[:12]}"
+                                   + ("" if ruleset.shipped else " · NOT the shipped one"))
         self.ruleset_label.setToolTip(ruleset.sha256)
+        self._show_ruleset_origin(ruleset)
         self._wire()
         for action in self._content_actions:
             action.setEnabled(True)
         self._draft_timer.start()
         self.ready = True
+
+    def _show_ruleset_origin(self, ruleset: RuleSet) -> None:
+        """A rule set loaded from anywhere but the shipped resources is named, with its full
+        hash, in a banner that stays for the whole session."""
+        if ruleset.shipped:
+            self.foreign_bar.hide()
+            return
+        self.foreign_label.setText(
+            f"<b>⚠ Rule set not the shipped one:</b> {escape(str(ruleset.origin))}, sha256 "
+            f"{ruleset.sha256}<br>Every verdict, dose and printed page in this window comes "
+            f"from this rule set ({escape(ruleset.manifest.id)} {escape(ruleset.version)}).")
+        self.foreign_label.setAccessibleName(
+            f"Rule set not the shipped one: {ruleset.origin}, sha256 {ruleset.sha256}")
+        self.foreign_bar.show()
 
     # -- construction --------------------------------------------------------------------------
 
@@ -266,6 +303,8 @@ class MainWindow(QMainWindow):
     def _on_controller_case_loaded(self, data: dict) -> None:  # type: ignore[type-arg]
         self.form.set_data(data)
         self.plan_view.set_plan(data.get("plan"))
+        self._draft_count = len(self.controller.problems) if self.controller.is_draft else 0
+        self._update_draft_bar()
 
     @Slot(object)
     def _on_controller_assessment_changed(self, result: Assessment) -> None:
@@ -283,6 +322,7 @@ class MainWindow(QMainWindow):
         self.form.show_problems(problems)
         self.plan_view.show_problems(problems)
         self._update_earlier_bar()
+        self._update_draft_bar()
         if problems:
             self.panel.show_invalid(len(problems))
 
@@ -301,13 +341,30 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_controller_path_changed(self, _path: Any) -> None:
         self._update_title()
+        self._update_draft_bar()
 
     def _update_title(self) -> None:
         case = self.controller.case
         path = self.controller.path
         name = (case.patient.name if case is not None else None) or "New case"
-        where = f" ({path.name})" if path else ""
+        where = f" ({path.name}{', draft' if self.controller.is_draft else ''})" if path else ""
         self.setWindowTitle(f"{name}{where}[*] — ldn-cds")
+
+    def _update_draft_bar(self) -> None:
+        """While the case's file is a draft, say so and what is left to do."""
+        if not self.controller.is_draft:
+            self.draft_bar.hide()
+            return
+        left = len(self.controller.problems)
+        if left:
+            self.draft_label.setText(
+                f"<b>⚠ Saved as a draft:</b> {_answers(left)} missing or invalid (marked ⚠ "
+                f"in the form); it cannot be assessed or printed until they are fixed.")
+        else:
+            self.draft_label.setText(
+                "<b>⚠ The file is still a draft.</b> Every answer is now valid: save "
+                "(Ctrl+S) to make it a finished case file.")
+        self.draft_bar.show()
 
     @Slot(str)
     def _on_notes_copied(self, message: str) -> None:
@@ -434,12 +491,17 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Not saved: {path.name} is read-only", 6000)
             return False
         try:
-            self.controller.save(path)
+            missing = self.controller.save(path)
         except (OSError, ValueError) as exc:
             QMessageBox.warning(self, "Cannot save", f"The case was not saved: {exc}")
             return False
         self._remember(path)
-        self.statusBar().showMessage(f"Saved {path}", 4000)
+        if missing:
+            self.statusBar().showMessage(
+                f"Saved as a draft: {_answers(missing)} missing or invalid; it cannot be "
+                f"assessed until they are fixed", 10000)
+        else:
+            self.statusBar().showMessage(f"Saved {path}", 4000)
         return True
 
     def flush_edits(self) -> None:
@@ -732,6 +794,22 @@ class MainWindow(QMainWindow):
         self._draft_timer.stop()
         self.remove_draft()
         event.accept()
+
+
+def _bar(name: str, background: str, border: str,
+         parent: QWidget) -> tuple[QFrame, QHBoxLayout]:
+    """A coloured message bar: the frame and its row."""
+    bar = QFrame(parent)
+    bar.setObjectName(name)
+    bar.setStyleSheet(f"#{name} {{ background: {background}; border: 2px solid {border}; }}"
+                      f"#{name} QLabel {{ color: #201f1e; }}")
+    layout = QHBoxLayout(bar)
+    layout.setContentsMargins(8, 6, 8, 6)
+    return bar, layout
+
+
+def _answers(count: int) -> str:
+    return f"{count} answer{'s' if count != 1 else ''}"
 
 
 def _read_only(path: Path) -> bool:

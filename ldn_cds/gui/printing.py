@@ -312,4 +312,7 @@ def print_case_cli(args: argparse.Namespace, ruleset: RuleSet) -> int:
     pages = sum(page_count(d.data) for d in documents)
     sys.stderr.write(f"ldn-cds print: sent {pages} page(s) x {copies} to {wanted} as {jobs} "
                      f"job(s) through {how}\n")
+    if not ruleset.shipped:
+        sys.stderr.write(f"ldn-cds print: rule set not the shipped one: {ruleset.origin}, "
+                         f"sha256 {ruleset.sha256}\n")
     return 0
