@@ -50,7 +50,7 @@ from ldn_cds.fileio import write_private_atomic
 from ldn_cds.pdf.flowables import WalletCardFlowable
 from ldn_cds.pdf.fonts import register_fonts
 from ldn_cds.pdf.styles import GRID, HEADER_FILL, TONES, StyleSet, make_styles
-from ldn_cds.pdf.templates import BLANK_TEMPLATE, BlankPageMarker, make_doc
+from ldn_cds.pdf.templates import BLANK_TEMPLATE, BlankPageMarker, ForeignRuleSet, make_doc
 
 SUMMARY_BASE = 9.5
 """Clinician summary body (pt)."""
@@ -256,8 +256,17 @@ def _flowables(blocks: tuple[Block, ...], styles: StyleSet, width: float,
     return out
 
 
-def render_document(document: Document, *, invariant: bool = False) -> bytes:
-    """Lay out one document and return the PDF bytes."""
+def foreign_ruleset(ruleset: RuleSet) -> ForeignRuleSet | None:
+    """None for the shipped rule set; otherwise its folder and SHA-256 for every page."""
+    if ruleset.shipped:
+        return None
+    return ForeignRuleSet(folder=str(ruleset.origin), sha256=ruleset.sha256)
+
+
+def render_document(document: Document, *, invariant: bool = False,
+                    foreign: ForeignRuleSet | None = None) -> bytes:
+    """Lay out one document and return the PDF bytes (``foreign``: a rule set other than the
+    shipped one, named on every page)."""
     register_fonts()
     # Binary (not ASCII85) streams: smaller files, and the pure-Python ASCII85 encoder of
     # the embedded font subset was a sixth of the render time.
@@ -268,7 +277,8 @@ def render_document(document: Document, *, invariant: bool = False) -> bytes:
         base = SUMMARY_BASE
     styles = make_styles(base)
     buffer = io.BytesIO()
-    doc, canvas_maker = make_doc(buffer, document, styles, invariant=invariant)
+    doc, canvas_maker = make_doc(buffer, document, styles, invariant=invariant,
+                                 foreign=foreign)
     story = _flowables(document.blocks, styles, doc.width, card_scale=1.0)  # real card size
     doc.build(story, canvasmaker=canvas_maker)
     return buffer.getvalue()
@@ -284,7 +294,7 @@ def render_summary(
 ) -> bytes:
     """The clinician summary PDF of one assessment."""
     return render_document(build_summary(case, assessment, ruleset, settings),
-                           invariant=invariant)
+                           invariant=invariant, foreign=foreign_ruleset(ruleset))
 
 
 def render_handout(
@@ -302,7 +312,7 @@ def render_handout(
                 f"reading level: Flesch-Kincaid grade {level.flesch_kincaid_grade:.1f}",
                 f"SMOG {level.smog:.1f} (heuristic syllable count)")
     document = _with_keywords(document, keywords)
-    return render_document(document, invariant=invariant)
+    return render_document(document, invariant=invariant, foreign=foreign_ruleset(ruleset))
 
 
 def _with_keywords(document: Document, keywords: tuple[str, ...]) -> Document:

@@ -7,6 +7,7 @@ keeps each page's state and draws "Page X of Y" when the document is saved.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from reportlab.lib.pagesizes import A4, LETTER
@@ -17,7 +18,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from ldn_cds.core.report_content import Document
 from ldn_cds.pdf.fonts import BOLD, REGULAR
-from ldn_cds.pdf.styles import GRID, MUTED, StyleSet
+from ldn_cds.pdf.styles import GRID, MUTED, TONES, StyleSet
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
 SIDE = 16 * mm
@@ -37,6 +38,52 @@ LANG = "en-US"
 BLANK_BACK_NOTE = "Back of the wallet card: left blank on purpose."
 BLANK_TEMPLATE = "blank"
 """The page template of a page left blank on purpose (no header, footer or number)."""
+
+
+FOREIGN_TITLE = "NOT THE SHIPPED RULE SET"
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignRuleSet:
+    """A rule set loaded from a folder other than the shipped one: named on every page."""
+
+    folder: str
+    sha256: str
+
+    def lines(self, size: float, width: float) -> tuple[str, str]:
+        """The two footer lines: the folder (shortened at its start when too long: its end
+        names the folder best) and the full SHA-256 of the rule set."""
+        head = f"{FOREIGN_TITLE}: "
+        room = width - stringWidth(head, BOLD, size)
+        folder = self.folder
+        if stringWidth(folder, BOLD, size) > room:
+            lo, hi = 0, len(folder)  # the longest tail that fits after an ellipsis
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if stringWidth("…" + folder[-mid:], BOLD, size) <= room:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            folder = "…" + folder[len(folder) - lo:]
+        return head + folder, f"Rule set sha256 {self.sha256}"
+
+
+def foreign_band(size: float) -> float:
+    """Height of the two foreign-rule-set lines above the footer rule (points)."""
+    return 2 * size * 1.3 + 2 * mm
+
+
+def _draw_foreign(canvas: Canvas, foreign: ForeignRuleSet, size: float, rule_y: float) -> None:
+    width, _ = canvas._pagesize
+    first, second = foreign.lines(size, width - 2 * SIDE)
+    canvas.saveState()
+    canvas.setFillColor(TONES["stop"][0])
+    y = rule_y + 1.6 * mm
+    canvas.setFont(REGULAR, size)
+    canvas.drawString(SIDE, y, second)
+    canvas.setFont(BOLD, size)
+    canvas.drawString(SIDE, y + size * 1.3, first)
+    canvas.restoreState()
 
 
 class BlankPageMarker(Flowable):  # type: ignore[misc]
@@ -104,7 +151,8 @@ def _canvas_maker(footer_size: float) -> type[NumberedCanvas]:
     return type("DocCanvas", (NumberedCanvas,), {"footer_size": footer_size})
 
 
-def _draw_header_footer(canvas: Canvas, document: Document, styles: StyleSet) -> None:
+def _draw_header_footer(canvas: Canvas, document: Document, styles: StyleSet,
+                        foreign: ForeignRuleSet | None) -> None:
     width, height = canvas._pagesize
     inner = width - 2 * SIDE
     size = styles.header_size
@@ -138,6 +186,8 @@ def _draw_header_footer(canvas: Canvas, document: Document, styles: StyleSet) ->
     page_w = stringWidth("Page 000 of 000", REGULAR, fsize) + 4 * mm
     canvas.drawString(SIDE, fy, fit(document.footer.text, REGULAR, fsize, inner - page_w))
     canvas.restoreState()
+    if foreign is not None:
+        _draw_foreign(canvas, foreign, fsize, fy + fsize * 1.4)
 
 
 PART_SEPARATOR = "  •  "
@@ -159,9 +209,15 @@ def _draw_patient_line(canvas: Canvas, line: str, size: float, y: float, inner: 
 
 
 def make_doc(
-    buffer: Any, document: Document, styles: StyleSet, *, invariant: bool
+    buffer: Any, document: Document, styles: StyleSet, *, invariant: bool,
+    foreign: ForeignRuleSet | None = None,
 ) -> tuple[BaseDocTemplate, type[NumberedCanvas]]:
-    """A document template with one page template (frame + header/footer callback)."""
+    """A document template with one page template (frame + header/footer callback).
+
+    With a ``foreign`` rule set, two more footer lines name its folder and full SHA-256 on
+    every page (the blank back of the wallet card too: the footer strip lies behind the
+    front page's footer or header, never behind the card), and the text frame ends higher.
+    """
     pagesize = PAGE_SIZES[document.paper]
     lines = 1 + min(len(document.header.clinic_lines), 2)  # clinic line(s) + patient line
     top = max(TOP, HEADER_Y + (lines - 1) * styles.header_size * 1.35 + 8 * mm)
@@ -171,7 +227,7 @@ def make_doc(
         leftMargin=SIDE,
         rightMargin=SIDE,
         topMargin=top,
-        bottomMargin=BOTTOM,
+        bottomMargin=BOTTOM + (foreign_band(styles.footer_size) if foreign else 0),
         title=document.title,
         author=document.author,
         subject=document.subject,
@@ -185,7 +241,7 @@ def make_doc(
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
 
     def on_page(canvas: Canvas, _doc: BaseDocTemplate) -> None:
-        _draw_header_footer(canvas, document, styles)
+        _draw_header_footer(canvas, document, styles, foreign)
 
     def on_blank(canvas: Canvas, _doc: BaseDocTemplate) -> None:
         # the back of the wallet card: nothing in the upper half (behind the card, whichever
@@ -196,6 +252,9 @@ def make_doc(
         canvas.setFont(BOLD, 16)
         canvas.drawCentredString(width / 2, BOTTOM + 10 * mm, BLANK_BACK_NOTE)
         canvas.restoreState()
+        if foreign is not None:
+            _draw_foreign(canvas, foreign, styles.footer_size,
+                          FOOTER_Y + styles.footer_size * 1.4)
 
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page),
                           PageTemplate(id=BLANK_TEMPLATE, frames=[frame], onPage=on_blank)])
