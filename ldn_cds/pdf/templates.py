@@ -70,7 +70,7 @@ class ForeignRuleSet:
 
 def foreign_band(size: float) -> float:
     """Height of the two foreign-rule-set lines above the footer rule (points)."""
-    return 2 * size * 1.3 + 2 * mm
+    return float(2 * size * 1.3 + 2 * mm)
 
 
 def _draw_foreign(canvas: Canvas, foreign: ForeignRuleSet, size: float, rule_y: float) -> None:
