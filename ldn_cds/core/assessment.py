@@ -28,6 +28,7 @@ from ldn_cds import __version__
 from ldn_cds.core import facts as F
 from ldn_cds.core.dosing import DosePlan, DosingError, PreviousDose, plan_doses
 from ldn_cds.core.engine import RuleResult, run_rule
+from ldn_cds.core.entry_checks import entry_findings
 from ldn_cds.core.facts import Context, MmeLine, fact_spec, mme_lines, mme_total
 from ldn_cds.core.medicines import Recognition, role_words
 from ldn_cds.core.models import Case, DoseForm, OpioidStatus, Override
@@ -517,6 +518,14 @@ def assess(case: Case, *, on: date, ruleset: RuleSet) -> Assessment:
                   if starting or not r.rule.only_when_starting)
         if f is not None
     ]
+    findings += [  # entry checks (free-text condition, dose above the label maximum)
+        Finding(uuid=str(uuid.uuid5(_UUID_NS, f"{case_key}:{e.check_id}")), rule_id=e.check_id,
+                rule_version=ruleset.version, title=e.title, status="fired",
+                indicator=e.indicator, effect=Effect.NONE, summary=e.summary, detail=e.detail,
+                patient_text=None, inputs_missing=[], sources=list(e.sources), evidence=[
+                    s.evidence for s in e.sources], sources_disagree=None, suggestions=[],
+                selection_behavior=None, override_reasons=[])
+        for e in entry_findings(case, ruleset)]
     findings.sort(key=lambda f: (_INDICATOR_ORDER[f.indicator], f.status != "fired"))
 
     missing: dict[str, MissingItem] = {}

@@ -153,7 +153,12 @@ class Pain(_Model):
 
     types: list[PainType] | None = Field(None, description="Pain mechanisms; [] = none recorded.")
     conditions: list[str] | None = Field(
-        None, description="snake_case diagnoses, e.g. fibromyalgia, crps, diabetic_neuropathy."
+        None, description="snake_case diagnoses, e.g. fibromyalgia, crps, diabetic_neuropathy "
+        "(the coded list: resources/vocabulary/conditions.yaml)."
+    )
+    other_conditions: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(
+        None, description="Conditions written as free text (not in the coded list), kept as "
+        "written; no rule reads them and the result says so. [] = none."
     )
     duration_months: int | None = Field(None, ge=0, le=1200, description="Months of pain.")
     score_now: int | None = Field(None, ge=0, le=10, description="Numeric rating scale 0-10.")

@@ -20,10 +20,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ldn_cds.core.assessment import WASHOUT_RULE
+from ldn_cds.core.conditions import ConditionVocabulary
 from ldn_cds.core.engine import comparisons, facts_used, run_rule
 from ldn_cds.core.facts import FACTS, PLAN_FACTS, Context
 from ldn_cds.core.medicines import TAGS, CuratedFile, NotOpioidsFile, RxNormTable, assemble
 from ldn_cds.core.models import parse_case
+from ldn_cds.core.plausibility import MaxDailyTable
 from ldn_cds.core.ruleset import (
     VALUELESS_OPS,
     Always,
@@ -61,6 +63,13 @@ VOCABULARY_FILES: dict[str, type[BaseModel]] = {
     "vocabulary/not_opioids.yaml": NotOpioidsFile,
     "vocabulary/rxnorm_opioids.json": RxNormTable,
 }
+CONDITIONS_FILE = "vocabulary/conditions.yaml"
+MAX_DAILY_FILE = "tables/opioid_max_daily.yaml"
+ENTRY_FILES: dict[str, type[BaseModel]] = {
+    CONDITIONS_FILE: ConditionVocabulary,
+    MAX_DAILY_FILE: MaxDailyTable,
+}
+"""Data of the intake's coded entry: condition list and label maximum daily doses."""
 KIND_ORDER = ("safety", "caution", "evidence", "dosing", "information")
 """Order of rules in the trace and the catalogue: what can stop a start comes first."""
 _PAIN_TYPES = {"inflammatory", "neuropathic", "nociplastic", "nociceptive", "mixed"}
@@ -295,6 +304,17 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
             if key not in getattr(notes, section):
                 problems.append(Problem("notes.yaml", f"{section}.{key}",
                                         "required block missing"))
+    entry_data: dict[str, Any] = {}
+    for name, model in ENTRY_FILES.items():
+        if name in files:
+            entry_data[name] = _validate(model, files[name], name, problems)
+        else:
+            entry_data[name] = None
+            problems.append(Problem(name, "", "file is missing"))
+    conditions, max_daily = entry_data[CONDITIONS_FILE], entry_data[MAX_DAILY_FILE]
+    _check_entry_data(conditions, max_daily, rules,
+                      evidence.evidence if isinstance(evidence, EvidenceFile) else None,
+                      None if vocabulary is None else set(vocabulary.ingredients), problems)
     if table_obj is not None:
         _check_tables(table_obj, check_refs, problems,
                       None if vocabulary is None else set(vocabulary.ingredients))
@@ -309,6 +329,8 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
         or not isinstance(handout, HandoutWording)
         or table_obj is None
         or vocabulary is None
+        or not isinstance(conditions, ConditionVocabulary)
+        or not isinstance(max_daily, MaxDailyTable)
     ):
         raise RuleSetError(problems or [Problem("resources", "", "rule set incomplete")])
     rules.sort(key=lambda r: KIND_ORDER.index(r.kind))  # stable: file order within a kind
@@ -322,9 +344,46 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
         dosing=dosing,
         notes=notes,
         handout=handout,
+        conditions=conditions,
+        opioid_max_daily=max_daily,
         vocabulary=vocabulary,
         rule_files=rule_files,
     )
+
+
+def _check_entry_data(
+    conditions: ConditionVocabulary | None, max_daily: MaxDailyTable | None,
+    rules: Sequence[Rule], evidence: Sequence[Any] | None, ingredients: set[str] | None,
+    problems: list[Problem],
+) -> None:
+    """The coded conditions are exactly the ones the rules and evidence read; every label
+    maximum names an ingredient of the medication vocabulary."""
+    if conditions is not None:
+        coded = {entry.code for entry in conditions.conditions}
+        read: dict[str, str] = {}
+        for rule in rules:
+            for _, comp in comparisons(rule.condition):
+                if comp.fact == "pain.conditions" and isinstance(comp.value, list):
+                    for code in comp.value:
+                        read.setdefault(str(code), f"rule {rule.id}")
+        for i, record in enumerate(evidence or ()):
+            for code in record.applies_to.conditions:
+                read.setdefault(code, f"evidence.yaml evidence[{i}] ({record.id})")
+        for code, where in sorted(read.items()):
+            if code not in coded:
+                problems.append(Problem(CONDITIONS_FILE, "conditions",
+                                        f"{where} reads condition {code!r}, which is not in "
+                                        "the coded list: add it (code, label, synonyms)"))
+        if evidence is not None:
+            for i, entry in enumerate(conditions.conditions):
+                if entry.code not in read:
+                    problems.append(Problem(CONDITIONS_FILE, f"conditions[{i}] ({entry.code})",
+                                            "no rule or evidence record reads this condition"))
+    if max_daily is not None and ingredients is not None:
+        for i, limit in enumerate(max_daily.entries):
+            if limit.ingredient not in ingredients:
+                problems.append(Problem(MAX_DAILY_FILE, f"entries[{i}].ingredient",
+                                        f"unknown ingredient {limit.ingredient!r}"))
 
 
 def _check_tables(

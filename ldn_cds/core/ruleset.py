@@ -24,8 +24,10 @@ from pydantic import (
     model_validator,
 )
 
+from ldn_cds.core.conditions import ConditionVocabulary
 from ldn_cds.core.medicines import Role, Vocabulary
 from ldn_cds.core.models import DoseForm, DoseUnit, Release
+from ldn_cds.core.plausibility import MaxDailyTable
 
 SEMVER = r"^\d+\.\d+\.\d+$"
 RULE_ID = r"^[a-z][a-z0-9-]*$"
@@ -498,6 +500,10 @@ class RuleSet(_Data):
     dosing: ProtocolFile
     notes: NotesFile
     handout: HandoutWording
+    conditions: ConditionVocabulary = Field(
+        description="The coded pain conditions the intake offers (vocabulary/conditions.yaml).")
+    opioid_max_daily: MaxDailyTable = Field(
+        description="FDA-label maximum daily doses (tables/opioid_max_daily.yaml).")
     vocabulary: SkipValidation[Vocabulary] = Field(
         description="Assembled and checked by medicines.assemble (not validated again)."
     )
