@@ -113,7 +113,93 @@ def cups_printer(printer_name: str) -> bool:
     return done.returncode == 0
 
 
-def send_to_cups(document: PdfDocument, printer_name: str, copies: int = 1) -> str:
+@dataclass(frozen=True)
+class PrintSystem:
+    """What the computer's print system says: is it CUPS, does it answer, which printers."""
+
+    cups: bool
+    reachable: bool
+    printers: tuple[str, ...]
+    default: str
+
+
+def _lpstat(*args: str) -> subprocess.CompletedProcess[str] | None:
+    lpstat = shutil.which("lpstat")
+    if lpstat is None:
+        return None
+    try:
+        return subprocess.run([lpstat, *args], capture_output=True, text=True, timeout=15,
+                              check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def print_system() -> PrintSystem:
+    """Ask the print system: CUPS (``lpstat``) where it is the print system, else Qt.
+
+    Tells apart a scheduler that does not answer, no printers set up, and no default
+    printer, which all look the same ("no printers, no default") through Qt.
+    """
+    if sys.platform.startswith("win") or shutil.which("lp") is None \
+            or shutil.which("lpstat") is None:
+        return PrintSystem(False, True, tuple(available_printers()), default_printer())
+    running = _lpstat("-r")
+    if running is None or "is running" not in running.stdout \
+            or "not running" in running.stdout:
+        return PrintSystem(True, False, (), "")
+    listed = _lpstat("-e")
+    names = tuple(line.strip() for line in (listed.stdout if listed else "").splitlines()
+                  if line.strip())
+    shown = _lpstat("-d")
+    default = ""
+    if shown is not None and ":" in shown.stdout and "no system default" not in shown.stdout:
+        default = shown.stdout.split(":", 1)[1].strip()
+    return PrintSystem(True, True, names, default)
+
+
+def print_system_problem(system: PrintSystem) -> str | None:
+    """Why nothing can be printed at all (scheduler down, no printers), or None."""
+    if system.cups and not system.reachable:
+        return ("the print system (CUPS) is not reachable: its scheduler is not running or "
+                "does not answer. Start it (for example 'systemctl start cups') or ask your "
+                "administrator; the PDFs can still be saved and printed later")
+    if not system.printers:
+        return ("no printer is set up on this computer; add one in the system's printer "
+                "settings, or save the PDFs and print them later")
+    return None
+
+
+def choose_printer(system: PrintSystem, wanted: str | None) -> tuple[str | None, str | None]:
+    """(printer name, None) or (None, the problem in words) for ``wanted`` or the default."""
+    problem = print_system_problem(system)
+    if problem is not None:
+        return None, problem
+    listed = ", ".join(system.printers)
+    if wanted:
+        if wanted not in system.printers:
+            return None, f"no printer named {wanted!r}; available printers: {listed}"
+        return wanted, None
+    if not system.default:
+        return None, f"no default printer is set; use --printer NAME (available: {listed})"
+    return system.default, None
+
+
+def cups_options(printer: QPrinter) -> list[str]:
+    """``lp -o`` options for what the print dialog chose (sides, colour)."""
+    duplex = printer.duplex()
+    sides = {
+        QPrinter.DuplexMode.DuplexLongSide: "two-sided-long-edge",
+        QPrinter.DuplexMode.DuplexShortSide: "two-sided-short-edge",
+        QPrinter.DuplexMode.DuplexNone: "one-sided",
+    }.get(duplex)
+    options = [f"sides={sides}"] if sides else []
+    if printer.colorMode() == QPrinter.ColorMode.GrayScale:
+        options.append("print-color-mode=monochrome")
+    return options
+
+
+def send_to_cups(document: PdfDocument, printer_name: str, copies: int = 1,
+                 options: Sequence[str] = ()) -> str:
     """Send the PDF itself to CUPS with ``lp`` (vector, text kept): one job per document.
     Returns lp's answer ("request id is PDF-12 (1 file(s))")."""
     lp = shutil.which("lp")
@@ -127,7 +213,7 @@ def send_to_cups(document: PdfDocument, printer_name: str, copies: int = 1) -> s
             handle.write(document.data)
         done = subprocess.run(
             [lp, "-d", printer_name, "-n", str(max(1, copies)), "-t", document.title,
-             str(path)],
+             *(arg for option in options for arg in ("-o", option)), str(path)],
             capture_output=True, text=True, timeout=60, check=False)
     finally:
         path.unlink(missing_ok=True)  # lp has copied the file into the spool
@@ -137,21 +223,40 @@ def send_to_cups(document: PdfDocument, printer_name: str, copies: int = 1) -> s
 
 
 def print_documents(documents: Sequence[PdfDocument], printer_name: str,
-                    copies: int = 1) -> tuple[str, int]:
+                    copies: int = 1, *, like: QPrinter | None = None) -> tuple[str, int]:
     """Print each document as its own job (no summary page on the back of a handout page).
 
     Through CUPS the PDF itself is sent (``lp``); elsewhere each document is rasterised
-    through Qt.  Returns (how it was sent, number of jobs).
+    through Qt.  ``like``: a printer set up by the print dialog, whose sides and colour are
+    kept.  Returns (how it was sent, number of jobs).
     """
     if cups_printer(printer_name):
+        options = cups_options(like) if like is not None else []
         for document in documents:
-            send_to_cups(document, printer_name, copies)
+            send_to_cups(document, printer_name, copies, options)
         return "CUPS (PDF)", len(documents)
     for document in documents:
         printer = make_printer(printer_name=printer_name, copies=copies, title=document.title)
+        if like is not None:
+            printer.setDuplex(like.duplex())
+            printer.setColorMode(like.colorMode())
         paint_documents(printer, [document])
         del printer  # the job is submitted when the printer is released
     return "Qt (raster)", len(documents)
+
+
+def print_from_dialog(documents: Sequence[PdfDocument], printer: QPrinter) -> tuple[str, int]:
+    """Print what the system print dialog chose: each document its own job.
+
+    "Print to file" writes every chosen document into that one file (a file has no back of a
+    page); a printer gets one job per document, the PDF itself through CUPS.
+    """
+    if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat \
+            and printer.outputFileName():
+        paint_documents(printer, documents)
+        return "a PDF file", 1
+    return print_documents(documents, printer.printerName(), max(1, printer.copyCount()),
+                           like=printer)
 
 
 class LoadedPdf:
@@ -277,17 +382,9 @@ def print_case_cli(args: argparse.Namespace, ruleset: RuleSet) -> int:
     copies = int(getattr(args, "copies", 1) or 1)
     if copies < 1 or copies > 99:
         return _fail(f"--copies must be between 1 and 99 (got {copies})")
-    names = available_printers()
-    wanted = getattr(args, "printer", None)
-    if wanted:
-        if wanted not in names:
-            listed = ", ".join(names) if names else "none"
-            return _fail(f"no printer named {wanted!r}; available printers: {listed}")
-    else:
-        wanted = default_printer()
-        if not wanted:
-            listed = ", ".join(names) if names else "none"
-            return _fail(f"no default printer is set; use --printer NAME (available: {listed})")
+    wanted, problem = choose_printer(print_system(), getattr(args, "printer", None))
+    if wanted is None:
+        return _fail(problem or "no printer")
     path = Path(args.case)
     case, result, problems = assess_file(path, ruleset, getattr(args, "date", None))
     if result is None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pypdf
 import pytest
+from PySide6.QtCore import Qt
 
 from ldn_cds.core.assessment import assess
 from ldn_cds.core.ruleset import RuleSet
@@ -173,3 +174,69 @@ def test_print_command_prints_through_cups(qtbot: Any, cups_queue: Path,
     assert "NoSuchQueue" in missing.stderr
     assert QUEUE in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_window_print_sends_handout_and_summary_as_separate_pdf_jobs(
+    make_window: Any, qtbot: Any, cups_queue: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Preview → Print → the system print dialog (accepted on the real dialog) → two CUPS jobs,
+    each the PDF itself (text layer kept), titled by record id, never by name."""
+    import json
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtPrintSupport import QPrintDialog
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    marker = f"WIN{os.getpid()}"
+    data = json.loads((ROOT / "resources" / "examples" / "jane-doe.json").read_text("utf-8"))
+    data["patient"]["record_id"] = marker
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps(data), "utf-8")
+    window = make_window()
+    window.after_show(None)
+    assert window.open_path(case)
+    dialog = window.preview_dialog()
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.printer.setPrinterName(QUEUE)  # the queue the physician picks in the dialog
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information",
+                        lambda *a, **k: told.append(str(a[2])) or QMessageBox.StandardButton.Ok)
+    seen: list[str] = []
+
+    def accept_print_dialog() -> None:
+        modal = QApplication.activeModalWidget()
+        if isinstance(modal, QPrintDialog):
+            seen.append(modal.printer().printerName())
+            modal.accept()
+        else:
+            QTimer.singleShot(100, accept_print_dialog)
+
+    before = set(cups_queue.glob("*.pdf")) if cups_queue.is_dir() else set()
+    QTimer.singleShot(100, accept_print_dialog)
+    qtbot.mouseClick(dialog.print_button, Qt.MouseButton.LeftButton)
+    assert seen == [QUEUE]
+    assert len(told) == 1
+    assert "as 2 print jobs (one job each), through CUPS (PDF)" in told[0]
+    produced: list[Path] = []
+    deadline = time.monotonic() + 60
+    while len(produced) < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        produced = []
+        for path in sorted(set(cups_queue.glob(f"*{marker}*.pdf")) - before):
+            try:
+                pypdf.PdfReader(str(path))
+            except Exception:  # still being written
+                continue
+            produced.append(path)
+    assert len(produced) == 2, f"jobs in {cups_queue}: {produced}"
+    assert not any("Jane" in p.name or "Doe" in p.name for p in produced)
+    texts = [" ".join(page.extract_text() or "" for page in pypdf.PdfReader(str(p)).pages)
+             for p in produced]
+    assert all(len(t) > 200 for t in texts)  # vector PDFs with their text, not raster
+    handout = next(t for t in texts if "Your LDN plan" in t)
+    summary = next(t for t in texts if t is not handout)
+    assert "LDN clinical summary" in summary
+    assert "LDN clinical summary" not in handout

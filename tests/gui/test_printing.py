@@ -22,6 +22,7 @@ from ldn_cds.gui.printing import (
     render_documents,
 )
 from tests.conftest import ON, load_example
+from tests.gui.fake_cups import FakeCups, cups_fixture  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.gui
 
@@ -122,8 +123,10 @@ def _args(case: Path, **kw: Any) -> argparse.Namespace:
 
 
 def test_print_cli_unknown_printer_is_one_clear_line(
-    qtbot: Any, capsys: pytest.CaptureFixture[str], example_files: list[Path], ruleset: RuleSet
+    qtbot: Any, capsys: pytest.CaptureFixture[str], example_files: list[Path], ruleset: RuleSet,
+    cups: FakeCups,
 ) -> None:
+    cups.set(running=True, printers=("Office",), default="Office")
     status = print_case_cli(_args(example_files[0], printer="NoSuchPrinter"), ruleset)
     err = capsys.readouterr().err
     assert status == 1
@@ -135,10 +138,8 @@ def test_print_cli_unknown_printer_is_one_clear_line(
 
 def test_print_cli_bad_case_file(qtbot: Any, capsys: pytest.CaptureFixture[str],
                                  tmp_path: Path, ruleset: RuleSet,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    import ldn_cds.gui.printing as printing
-
-    monkeypatch.setattr(printing, "available_printers", lambda: ["Office"])
+                                 cups: FakeCups) -> None:
+    cups.set(running=True, printers=("Office",), default="Office")
     broken = tmp_path / "bad.json"
     broken.write_text('{"schema_version": 1, "patient": {"sex": 3}}', encoding="utf-8")
     status = print_case_cli(_args(broken, printer="Office"), ruleset)
@@ -155,6 +156,9 @@ def test_print_cli_paints_to_the_named_printer(
     """Without CUPS: the named printer is redirected to a PDF file to count the pages."""
     import ldn_cds.gui.printing as printing
 
+    no_cups = tmp_path / "bin"
+    no_cups.mkdir()
+    monkeypatch.setenv("PATH", str(no_cups))  # no lp, no lpstat: Qt is the print system
     monkeypatch.setattr(printing, "available_printers", lambda: ["Office"])
     made: dict[str, Any] = {}
     real = printing.make_printer

@@ -105,6 +105,7 @@ class OverrideDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(520, 300)
+        fit_to_screen(self)
 
     def override(self) -> dict[str, Any]:
         """The override as case data (``case.overrides[]``)."""
@@ -172,6 +173,7 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(560, 340)
+        fit_to_screen(self)
 
     def settings(self) -> ClinicSettings:
         text = self.maintenance.text().strip()
@@ -222,6 +224,7 @@ class AboutDialog(QDialog):
         buttons.accepted.connect(self.accept)
         layout.addWidget(buttons)
         self.resize(600, 360)
+        fit_to_screen(self)
 
 
 class ShortcutsDialog(QDialog):
@@ -236,6 +239,7 @@ class ShortcutsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        fit_to_screen(self)
 
 
 def rule_html(ruleset: RuleSet, rule_id: str) -> str:
@@ -300,6 +304,7 @@ class RuleSetBrowser(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(980, 640)
+        fit_to_screen(self)
 
     def _on_rules_current_changed(self, current: QListWidgetItem | None, _prev: Any) -> None:
         if current is not None:
@@ -369,6 +374,7 @@ class PreviewDialog(QDialog):
         bar.addWidget(close)
         layout.addLayout(bar)
         self.resize(900, 900)
+        fit_to_screen(self)
 
     def selected(self) -> list[Any]:
         return [doc for doc in self.documents if self.checks[doc.kind].isChecked()]
@@ -382,17 +388,62 @@ class PreviewDialog(QDialog):
         from PySide6.QtPrintSupport import QPrintDialog
         from PySide6.QtWidgets import QMessageBox
 
-        if not self.selected():
+        from ldn_cds.gui.printing import print_from_dialog, print_system, print_system_problem
+
+        chosen = self.selected()
+        if not chosen:
             QMessageBox.information(self, "Print", "Choose at least one document to print.")
+            return
+        problem = print_system_problem(print_system())
+        if problem is not None:
+            QMessageBox.warning(self, "Cannot print",
+                                f"Nothing was printed: {problem} (Save PDFs…).")
             return
         dialog = QPrintDialog(self.printer, self)
         dialog.setWindowTitle("Print LDN documents")
+        fit_to_screen(dialog)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         try:
-            pages = self.print_to(self.printer)
+            how, jobs = print_from_dialog(chosen, self.printer)
         except (OSError, ValueError) as exc:
             QMessageBox.warning(self, "Print", f"Printing failed: {exc}")
             return
-        QMessageBox.information(self, "Print", f"Sent {pages} page(s) to the printer.")
+        where = self.printer.outputFileName() if how == "a PDF file" else \
+            self.printer.printerName()
+        separately = " (one job each)" if jobs > 1 else ""
+        QMessageBox.information(
+            self, "Print", f"Sent {_documents_in_words(chosen)} to {where} as {jobs} "
+                           f"print job{'s' if jobs != 1 else ''}{separately}, through {how}.")
         self.accept()
+
+
+def _documents_in_words(documents: Sequence[Any]) -> str:
+    names = ["the patient handout" if d.kind == "handout" else "the clinician summary"
+             for d in documents]
+    return " and ".join(names)
+
+
+def fit_to_screen(dialog: QWidget) -> None:
+    """Keep a dialog and its buttons on the screen: no larger than the screen's available
+    area (less room for a window frame).
+
+    At 150 % on a 1920x1080 screen the available area is about 1280x690 logical pixels; a
+    dialog sized for a larger screen would put its buttons below the edge.
+    """
+    from PySide6.QtGui import QGuiApplication
+
+    parent = dialog.parentWidget()
+    screen = (parent.screen() if parent is not None else None) or dialog.screen() \
+        or QGuiApplication.primaryScreen()
+    if screen is None:
+        return
+    area = screen.availableGeometry()
+    most_w = area.width() - FRAME_ALLOWANCE[0]
+    most_h = area.height() - FRAME_ALLOWANCE[1]
+    dialog.setMaximumSize(most_w, most_h)  # Qt centres it on its parent, within the screen
+    dialog.resize(min(dialog.width(), most_w), min(dialog.height(), most_h))
+
+
+FRAME_ALLOWANCE = (16, 40)
+"""Room left for the window manager's frame and title bar (logical pixels)."""
