@@ -50,6 +50,7 @@ def start(window: MainWindow, path: Path | None) -> bool:
         window.close()
         return False
     window.after_show(path)
+    window.offer_clinic_details()  # a bar, never a modal box: the case is already open
     from ldn_cds.gui.main_window import warm_pdf_import
 
     warm_pdf_import()

@@ -32,8 +32,10 @@ from PySide6.QtWidgets import (
 from ldn_cds.gui.settings import (
     ClinicSettings,
     add_recent_file,
+    clinic_prompt_answered,
     load_settings,
     recent_files,
+    remember_clinic_prompt,
     save_settings,
 )
 
@@ -105,6 +107,22 @@ class MainWindow(QMainWindow):
         self.draft_bar.hide()
         self._draft_count = 0
         self.central_column.addWidget(self.draft_bar)
+        self.clinic_bar, clinic_row = _bar("clinicDetailsBar", "#deecf9", "#0f6cbd", central)
+        self.clinic_label = QLabel(
+            "<b>Who should your patients call?</b> Enter your clinic's name and phone number "
+            "once: they are printed on every handout and wallet card (until then the "
+            "handout has boxes to write them in).", self.clinic_bar)
+        self.clinic_label.setWordWrap(True)
+        self.clinic_enter = QPushButton("Enter clinic details…", self.clinic_bar)
+        self.clinic_enter.clicked.connect(self._on_clinic_enter_clicked)
+        self.clinic_later = QPushButton("Later", self.clinic_bar)
+        self.clinic_later.setToolTip("Not now; File → Settings has them any time")
+        self.clinic_later.clicked.connect(self._on_clinic_later_clicked)
+        clinic_row.addWidget(self.clinic_label, 1)
+        clinic_row.addWidget(self.clinic_enter)
+        clinic_row.addWidget(self.clinic_later)
+        self.clinic_bar.hide()
+        self.central_column.addWidget(self.clinic_bar)
         self.central_column.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self._build_actions()
@@ -742,6 +760,32 @@ class MainWindow(QMainWindow):
     def apply_settings(self, clinic: ClinicSettings) -> None:
         self.clinic = clinic
         save_settings(self.store, clinic)
+        if clinic.has_contact_details():
+            self.clinic_bar.hide()
+
+    # -- first run: who the patient calls ------------------------------------------------------
+
+    def offer_clinic_details(self) -> bool:
+        """On a first run without the clinic's name or phone, ask for them in a bar above the
+        form (never a modal box: a case opens and works as usual).  "Later" is remembered.
+        True when the bar is shown."""
+        if self.clinic.has_contact_details() or clinic_prompt_answered(self.store):
+            return False
+        self.clinic_bar.show()
+        return True
+
+    def _on_clinic_enter_clicked(self) -> None:
+        self.on_settings()
+        if self.clinic.has_contact_details():
+            self.statusBar().showMessage("Clinic details saved: they print on every handout",
+                                         6000)
+
+    def _on_clinic_later_clicked(self) -> None:
+        remember_clinic_prompt(self.store)
+        self.clinic_bar.hide()
+        self.statusBar().showMessage(
+            "Clinic details: File → Settings, any time. Handouts print boxes to write them in.",
+            8000)
 
     def on_about(self) -> None:
         from ldn_cds.gui.widgets.dialogs import AboutDialog

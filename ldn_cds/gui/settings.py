@@ -11,6 +11,8 @@ ORGANIZATION = "ldn-cds"
 APPLICATION = "ldn-cds"
 _GROUP = "clinic"
 RECENT_KEY = "files/recent"
+CLINIC_PROMPT_KEY = "first_run/clinic_details"
+"""Set to "later" when the physician put off the first-run question for clinic details."""
 RECENT_MAX = 8
 
 
@@ -28,6 +30,10 @@ class ClinicSettings:
     """Protocol id for new cases; empty: the rule set chooses."""
     default_maintenance_days: int | None = None
     """Maintenance days for new cases; None: the rule set's default."""
+
+    def has_contact_details(self) -> bool:
+        """Both the clinic's name and the phone number patients call are set."""
+        return bool(self.clinic_name.strip() and self.clinic_phone.strip())
 
     def plan_defaults(self) -> dict[str, Any]:
         """Plan choices a new case starts with (empty when the rule set decides)."""
@@ -93,3 +99,13 @@ def add_recent_file(store: QSettings, path: str) -> list[str]:
     del items[RECENT_MAX:]
     store.setValue(RECENT_KEY, items)
     return items
+
+
+def clinic_prompt_answered(store: QSettings) -> bool:
+    """Whether the first-run question for clinic details was already put off ("Later")."""
+    return str(store.value(CLINIC_PROMPT_KEY, "") or "") == "later"
+
+
+def remember_clinic_prompt(store: QSettings) -> None:
+    store.setValue(CLINIC_PROMPT_KEY, "later")
+    store.sync()
