@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -45,9 +47,20 @@ class StyleSet:
     box_title: ParagraphStyle
     header_size: float
     footer_size: float
+    _derived: dict[tuple[Any, ...], ParagraphStyle] = field(default_factory=dict, repr=False,
+                                                            compare=False)
 
     def named(self, name: str) -> ParagraphStyle:
         style: ParagraphStyle = getattr(self, name)
+        return style
+
+    def derived(self, base: str, name: str, **changes: Any) -> ParagraphStyle:
+        """``self.<base>`` cloned as ``name`` with ``changes``, made once per style set (the
+        set is shared by every document of its size, see :func:`make_styles`)."""
+        key = (base, name, *sorted(changes.items()))
+        style = self._derived.get(key)
+        if style is None:
+            style = self._derived[key] = self.named(base).clone(name, **changes)
         return style
 
 
@@ -68,10 +81,13 @@ def _style(name: str, size: float, *, bold: bool = False, leading: float = 1.25,
     )
 
 
+@functools.cache
 def make_styles(base: float) -> StyleSet:
     """Styles scaled from the body size ``base`` (9.5 pt summary, 12 pt handout, 14.5 pt
     large print).  Below 12 pt (the clinician summary) detail text is 1 pt smaller; from
-    12 pt (the patient's documents) nothing is smaller than the body."""
+    12 pt (the patient's documents) nothing is smaller than the body.
+
+    Made once per size and shared: nothing changes a style after it is made."""
     small = base - 1 if base < 12 else base
     return StyleSet(
         body=_style("body", base, space_after=base * 0.3),
