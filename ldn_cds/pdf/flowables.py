@@ -5,6 +5,7 @@ from __future__ import annotations
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
 from ldn_cds.core.report_content import WalletCard
@@ -15,6 +16,15 @@ from ldn_cds.pdf.templates import fit
 CARD_W = 85.6 * mm
 CARD_H = 54 * mm
 _LABEL = 4 * mm
+
+
+def _write_in(line: str, size: float, width: float) -> str:
+    """A write-in blank ("Phone: ____") drawn to the card's edge: room to write by hand."""
+    if not line.endswith("_____"):
+        return line
+    while stringWidth(line + "_", REGULAR, size) <= width:
+        line += "_"
+    return line
 
 
 class WalletCardFlowable(Flowable):  # type: ignore[misc]
@@ -64,7 +74,7 @@ class WalletCardFlowable(Flowable):  # type: ignore[misc]
         size = 9 * self.scale
         c.setFont(REGULAR, size)
         for line in self.card.lines:
-            c.drawString(pad, y, fit(line, REGULAR, size, inner))
+            c.drawString(pad, y, fit(_write_in(line, size, inner), REGULAR, size, inner))
             y -= size * 1.35
         small = 7.6 * self.scale
         c.setFont(REGULAR, small)

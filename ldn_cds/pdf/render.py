@@ -27,7 +27,7 @@ from reportlab.platypus import (
 from reportlab.platypus import PageBreak as RLPageBreak
 from reportlab.platypus import Paragraph as _Paragraph
 from reportlab.platypus import Table as RLTable
-from reportlab.platypus.doctemplate import DocIf
+from reportlab.platypus.doctemplate import DocIf, FrameBreak
 from reportlab.platypus.paragraph import cleanBlockQuotedText, textTransformFrags
 from reportlab.platypus.paraparser import ParaParser
 
@@ -55,7 +55,13 @@ from ldn_cds.fileio import write_private_atomic
 from ldn_cds.pdf.flowables import WalletCardFlowable
 from ldn_cds.pdf.fonts import register_fonts
 from ldn_cds.pdf.styles import GRID, HEADER_FILL, TONES, StyleSet, make_styles
-from ldn_cds.pdf.templates import BLANK_TEMPLATE, BlankPageMarker, ForeignRuleSet, make_doc
+from ldn_cds.pdf.templates import (
+    BLANK_TEMPLATE,
+    BlankPageMarker,
+    ForeignRuleSet,
+    SectionStart,
+    make_doc,
+)
 
 DEFLATE_LEVEL = 1
 """zlib level of the PDF streams.  reportlab uses zlib's default (6); level 1 takes a tenth
@@ -179,7 +185,7 @@ def _bullets(block: Bullets, styles: StyleSet) -> ListFlowable:
              for item in block.items]
     return ListFlowable(items, bulletType="bullet", start="•", leftIndent=style.fontSize * 1.3,
                         bulletFontName=style.fontName, bulletFontSize=style.fontSize,
-                        spaceAfter=style.fontSize * 0.3)
+                        spaceAfter=style.fontSize * 0.3 * styles.space)
 
 
 _CELL_PAD = 8.5
@@ -284,6 +290,27 @@ def _banner(block: Banner, styles: StyleSet, width: float) -> RLTable:
     )
 
 
+class KeepWholeIfItFits(KeepTogether):  # type: ignore[misc]
+    """Kept together (moved to the next page) when the content fits on one page; content
+    longer than a page starts where it is, provided ``min_first`` points are left here, and
+    breaks where the frame breaks it (a table between rows, its header repeated)."""
+
+    def __init__(self, flowables: list[Flowable], *, min_first: float) -> None:
+        super().__init__(flowables)
+        self._min_first = min_first
+
+    def split(self, aW: float, aH: float) -> list[Flowable]:  # noqa: N803 (reportlab API)
+        if getattr(self, "_wrapInfo", None) != (aW, aH):
+            self.wrap(aW, aH)
+        frame = getattr(self, "_frame", None)
+        if frame is not None and frame._height < self._H:  # longer than any page
+            if aH >= self._min_first:
+                return list(self._content)
+            return [FrameBreak(), *self._content]
+        result: list[Flowable] = super().split(aW, aH)
+        return result
+
+
 BLANK_BEFORE_CARD = ("This page is blank on purpose: the wallet card is on the next page, "
                      "with nothing printed on its back.")
 
@@ -293,6 +320,7 @@ def _card_page(block: WalletCard, styles: StyleSet, scale: float) -> list[Flowab
     blank page after it, so that nothing is printed on its back in double-sided printing."""
     return [
         RLPageBreak(),
+        SectionStart(),
         DocIf("doc.page % 2 == 0", [Paragraph(markup(BLANK_BEFORE_CARD), styles.muted),
                                     RLPageBreak()]),
         Spacer(1, 4 * mm),
@@ -304,7 +332,10 @@ def _card_page(block: WalletCard, styles: StyleSet, scale: float) -> list[Flowab
 
 
 def _flowables(blocks: tuple[Block, ...], styles: StyleSet, width: float,
-               card_scale: float) -> list[Flowable]:
+               card_scale: float, keep_diary: bool = False) -> list[Flowable]:
+    """The story.  ``keep_diary`` (large print): the pain diary stays whole with its heading
+    when it fits on a page (it starts a fresh page rather than leave a few weeks behind);
+    a longer diary breaks only between weeks, its header row repeated."""
     out: list[Flowable] = []
     heading_at = -1  # index in ``out`` of the last heading
     for block in blocks:
@@ -321,11 +352,16 @@ def _flowables(blocks: tuple[Block, ...], styles: StyleSet, width: float,
             out.append(_bullets(block, styles))
         elif isinstance(block, Table):
             table = _table(block, styles, width)
-            if block.role == "dose":
+            if block.role == "dose" or (block.role == "diary" and keep_diary):
                 # the dose chart stays whole and with its heading and lead-in sentence
                 keep = out[heading_at:] if 0 <= len(out) - heading_at <= 3 else []
                 del out[len(out) - len(keep):]
-                out.append(KeepTogether([*keep, table]))
+                if block.role == "dose":
+                    out.append(KeepTogether([*keep, table]))
+                else:  # heading, lead-in, header row and four weeks at least
+                    first = sum(f.wrap(width, 1e6)[1] for f in keep) + \
+                        5 * styles.body.fontSize * 2.4
+                    out.append(KeepWholeIfItFits([*keep, table], min_first=first))
             else:
                 out.append(table)
         elif isinstance(block, Box):
@@ -361,13 +397,35 @@ def render_document(document: Document, *, invariant: bool = False,
         base = LARGE_PRINT_BASE if document.large_print else HANDOUT_BASE
     else:
         base = SUMMARY_BASE
-    styles = make_styles(base)
+    large = document.kind == "handout" and document.large_print
+    pdf, flow = _build(document, make_styles(base), invariant=invariant, foreign=foreign,
+                       large=large)
+    if large and flow and flow[-1] < WIDOW_FILL:
+        # a line or two spilled onto a page of their own: the same type with less space
+        # between paragraphs, kept when it saves that page
+        tight, tight_flow = _build(document, make_styles(base, tight=True),
+                                   invariant=invariant, foreign=foreign, large=large)
+        if len(tight_flow) < len(flow):
+            return tight
+    return pdf
+
+
+WIDOW_FILL = 0.3
+"""A large-print page filled less than this at the end of the text flow is redone tight."""
+
+
+def _build(document: Document, styles: StyleSet, *, invariant: bool,
+           foreign: ForeignRuleSet | None, large: bool) -> tuple[bytes, list[float]]:
+    """The PDF, and how full each page of the text flow (the pages before the wallet card's
+    section) is, from 0 to 1."""
     buffer = io.BytesIO()
     doc, canvas_maker = make_doc(buffer, document, styles, invariant=invariant,
                                  foreign=foreign)
-    story = _flowables(document.blocks, styles, doc.width, card_scale=1.0)  # real card size
+    story = _flowables(document.blocks, styles, doc.width, card_scale=1.0,  # real card size
+                       keep_diary=large)
     doc.build(story, canvasmaker=canvas_maker)
-    return buffer.getvalue()
+    flow_pages = (doc.section_starts[0] - 1) if doc.section_starts else len(doc.page_fill)
+    return buffer.getvalue(), doc.page_fill[:flow_pages]
 
 
 def render_summary(

@@ -47,6 +47,8 @@ class StyleSet:
     box_title: ParagraphStyle
     header_size: float
     footer_size: float
+    space: float = 1.0
+    """Scale of the space between blocks (1, or 0.5 in the tight large-print layout)."""
     _derived: dict[tuple[Any, ...], ParagraphStyle] = field(default_factory=dict, repr=False,
                                                             compare=False)
 
@@ -82,29 +84,36 @@ def _style(name: str, size: float, *, bold: bool = False, leading: float = 1.25,
 
 
 @functools.cache
-def make_styles(base: float) -> StyleSet:
+def make_styles(base: float, tight: bool = False) -> StyleSet:
     """Styles scaled from the body size ``base`` (9.5 pt summary, 12 pt handout, 14.5 pt
     large print).  Below 12 pt (the clinician summary) detail text is 1 pt smaller; from
     12 pt (the patient's documents) nothing is smaller than the body.
 
+    ``tight``: half the space between paragraphs and a little less line spacing (same type
+    sizes), for a large-print handout whose last page would otherwise hold a line or two.
+
     Made once per size and shared: nothing changes a style after it is made."""
     small = base - 1 if base < 12 else base
+    k = 0.5 if tight else 1.0  # space between blocks
+    lead = 1.2 if tight else 1.25
     return StyleSet(
-        body=_style("body", base, space_after=base * 0.3),
-        small=_style("small", small, leading=1.2, space_after=small * 0.2),
-        lead=_style("lead", base + 1, space_after=base * 0.4),
-        muted=_style("muted", base, color=MUTED, space_after=base * 0.25),
+        body=_style("body", base, leading=lead, space_after=base * 0.3 * k),
+        small=_style("small", small, leading=1.2, space_after=small * 0.2 * k),
+        lead=_style("lead", base + 1, leading=lead, space_after=base * 0.4 * k),
+        muted=_style("muted", base, leading=lead, color=MUTED, space_after=base * 0.25 * k),
         cell=_style("cell", small, leading=1.2),
         cell_head=_style("cell_head", small, bold=True, leading=1.2),
-        h1=_style("h1", base + 6, bold=True, space_after=base * 0.5, leading=1.2),
-        h2=_style("h2", base + 3, bold=True, space_before=base * 0.9, space_after=base * 0.35,
-                  leading=1.2),
-        h3=_style("h3", base + 1, bold=True, space_before=base * 0.6, space_after=base * 0.25),
+        h1=_style("h1", base + 6, bold=True, space_after=base * 0.5 * k, leading=1.2),
+        h2=_style("h2", base + 3, bold=True, space_before=base * 0.9 * k,
+                  space_after=base * 0.35 * k, leading=1.2),
+        h3=_style("h3", base + 1, bold=True, space_before=base * 0.6 * k,
+                  space_after=base * 0.25 * k, leading=lead),
         banner_title=_style("banner_title", base + 5, bold=True, leading=1.2,
-                            space_after=base * 0.25),
+                            space_after=base * 0.25 * k),
         banner_line=_style("banner_line", base + 0.5, leading=1.3),
         symbol=_style("symbol", base + 14, leading=1.1, color=colors.white),
         box_title=_style("box_title", base + 0.5, bold=True, leading=1.25),
         header_size=9 if base < 12 else (11 if base < 14 else 12),
         footer_size=8 if base < 12 else 9,
+        space=k,
     )

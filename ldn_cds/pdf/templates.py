@@ -86,6 +86,19 @@ def _draw_foreign(canvas: Canvas, foreign: ForeignRuleSet, size: float, rule_y: 
     canvas.restoreState()
 
 
+class SectionStart(Flowable):  # type: ignore[misc]
+    """A zero-size flowable that records the page on which a section (the wallet card's)
+    starts, in ``FillRecordingDocTemplate.section_starts``."""
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        return 0, 0
+
+    def draw(self) -> None:
+        doc = getattr(self.canv, "_doctemplate", None)
+        if doc is not None and hasattr(doc, "section_starts"):
+            doc.section_starts.append(self.canv.getPageNumber())
+
+
 class BlankPageMarker(Flowable):  # type: ignore[misc]
     """A zero-size flowable that makes the blank page exist (a page needs one flowable)."""
 
@@ -208,10 +221,25 @@ def _draw_patient_line(canvas: Canvas, line: str, size: float, y: float, inner: 
     canvas.drawString(SIDE, y, fit(head, BOLD, size, inner - tail_w - 4 * mm))
 
 
+class FillRecordingDocTemplate(BaseDocTemplate):  # type: ignore[misc]
+    """A document template that records how far down each page its text frame was filled
+    (0 = empty, 1 = full), so that the large-print layout can be judged and redone."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.page_fill: list[float] = []
+        self.section_starts: list[int] = []
+
+    def afterPage(self) -> None:  # noqa: N802 (reportlab API)
+        frame = self.frame
+        used = frame._y1 + frame._height - frame._y
+        self.page_fill.append(round(used / frame._height, 3) if frame._height else 0.0)
+
+
 def make_doc(
     buffer: Any, document: Document, styles: StyleSet, *, invariant: bool,
     foreign: ForeignRuleSet | None = None,
-) -> tuple[BaseDocTemplate, type[NumberedCanvas]]:
+) -> tuple[FillRecordingDocTemplate, type[NumberedCanvas]]:
     """A document template with one page template (frame + header/footer callback).
 
     With a ``foreign`` rule set, two more footer lines name its folder and full SHA-256 on
@@ -221,7 +249,7 @@ def make_doc(
     pagesize = PAGE_SIZES[document.paper]
     lines = 1 + min(len(document.header.clinic_lines), 2)  # clinic line(s) + patient line
     top = max(TOP, HEADER_Y + (lines - 1) * styles.header_size * 1.35 + 8 * mm)
-    doc = BaseDocTemplate(
+    doc = FillRecordingDocTemplate(
         buffer,
         pagesize=pagesize,
         leftMargin=SIDE,
