@@ -10,6 +10,7 @@ from reportlab.platypus import Flowable
 
 from ldn_cds.core.report_content import WalletCard
 from ldn_cds.pdf.fonts import BOLD, REGULAR
+from ldn_cds.pdf.scripts import draw_string
 from ldn_cds.pdf.styles import MUTED, TONES
 from ldn_cds.pdf.templates import fit
 
@@ -68,13 +69,14 @@ class WalletCardFlowable(Flowable):  # type: ignore[misc]
         c.setFont(BOLD, title_size)
         lines = simpleSplit(self.card.title, BOLD, title_size, inner)[:3]
         for line in lines:
-            c.drawString(pad, y, fit(line, BOLD, title_size, inner))
+            draw_string(c, pad, y, fit(line, BOLD, title_size, inner), BOLD, title_size)
             y -= title_size * 1.2
         y -= 1.5 * mm
         size = 9 * self.scale
         c.setFont(REGULAR, size)
         for line in self.card.lines:
-            c.drawString(pad, y, fit(_write_in(line, size, inner), REGULAR, size, inner))
+            draw_string(c, pad, y, fit(_write_in(line, size, inner), REGULAR, size, inner),
+                        REGULAR, size)
             y -= size * 1.35
         small = 7.6 * self.scale
         c.setFont(REGULAR, small)

@@ -7,7 +7,6 @@ import re
 import zlib
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab import rl_config
 from reportlab.lib import colors
@@ -52,6 +51,7 @@ from ldn_cds.core.report_content import (
 )
 from ldn_cds.core.ruleset import RuleSet
 from ldn_cds.fileio import write_private_atomic
+from ldn_cds.pdf import scripts
 from ldn_cds.pdf.flowables import WalletCardFlowable
 from ldn_cds.pdf.fonts import register_fonts
 from ldn_cds.pdf.styles import GRID, HEADER_FILL, TONES, StyleSet, make_styles
@@ -168,8 +168,9 @@ class Paragraph(_Paragraph):  # type: ignore[misc]
 
 
 def markup(text: str) -> str:
-    """Plain text -> reportlab paragraph markup: escaped, line breaks kept."""
-    return escape(text).replace("\n", "<br/>")
+    """Plain text -> reportlab paragraph markup: escaped, line breaks kept; right-to-left
+    names shaped and in visual order, CJK names in a CJK font (:mod:`ldn_cds.pdf.scripts`)."""
+    return scripts.markup(text)
 
 
 def _para(text: str, style_name: str, styles: StyleSet, label: str | None = None) -> Paragraph:

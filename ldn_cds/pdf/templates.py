@@ -18,6 +18,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from ldn_cds.core.report_content import Document
 from ldn_cds.pdf.fonts import BOLD, REGULAR
+from ldn_cds.pdf.scripts import draw_string, text_width
 from ldn_cds.pdf.styles import GRID, MUTED, TONES, StyleSet
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
@@ -112,12 +113,12 @@ class BlankPageMarker(Flowable):  # type: ignore[misc]
 def fit(text: str, font: str, size: float, width: float) -> str:
     """``text`` shortened with an ellipsis so that it fits ``width`` points on one line."""
     flat = " ".join(text.split())
-    if stringWidth(flat, font, size) <= width:
+    if text_width(flat, font, size) <= width:
         return flat
     lo, hi = 0, len(flat)
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if stringWidth(flat[:mid] + "…", font, size) <= width:
+        if text_width(flat[:mid] + "…", font, size) <= width:
             lo = mid
         else:
             hi = mid - 1
@@ -173,17 +174,15 @@ def _draw_header_footer(canvas: Canvas, document: Document, styles: StyleSet,
     canvas.saveState()
     y = height - HEADER_Y
     right = header.right_line
-    right_w = min(stringWidth(right, REGULAR, size), inner * 0.45) if right else 0
-    canvas.setFont(BOLD, size + 1.5)
-    canvas.drawString(SIDE, y, fit(header.clinic_lines[0], BOLD, size + 1.5,
-                                   inner - right_w - 6 * mm))
+    right_w = min(text_width(right, REGULAR, size), inner * 0.45) if right else 0
+    draw_string(canvas, SIDE, y, fit(header.clinic_lines[0], BOLD, size + 1.5,
+                                     inner - right_w - 6 * mm), BOLD, size + 1.5)
     if right:
-        canvas.setFont(REGULAR, size)
-        canvas.drawRightString(width - SIDE, y, fit(right, REGULAR, size, right_w))
+        draw_string(canvas, width - SIDE, y, fit(right, REGULAR, size, right_w), REGULAR,
+                    size, right=True)
     y -= size * 1.35
-    canvas.setFont(REGULAR, size)
     for line in header.clinic_lines[1:2]:
-        canvas.drawString(SIDE, y, fit(line, REGULAR, size, inner))
+        draw_string(canvas, SIDE, y, fit(line, REGULAR, size, inner), REGULAR, size)
         y -= size * 1.35
     canvas.setFont(BOLD, size)
     _draw_patient_line(canvas, header.patient_line, size, y, inner, width)
@@ -211,14 +210,14 @@ def _draw_patient_line(canvas: Canvas, line: str, size: float, y: float, inner: 
     """The patient line; when it is too long, the date of birth and the age (its last two
     parts) keep their place at the right and only the name and record id are shortened."""
     parts = line.split(PART_SEPARATOR)
-    if stringWidth(line, BOLD, size) <= inner or len(parts) < 3:
-        canvas.drawString(SIDE, y, fit(line, BOLD, size, inner))
+    if text_width(line, BOLD, size) <= inner or len(parts) < 3:
+        draw_string(canvas, SIDE, y, fit(line, BOLD, size, inner), BOLD, size)
         return
     tail = PART_SEPARATOR.join(parts[-2:])
-    tail_w = stringWidth(tail, BOLD, size)
-    canvas.drawRightString(width - SIDE, y, tail)
+    tail_w = text_width(tail, BOLD, size)
+    draw_string(canvas, width - SIDE, y, tail, BOLD, size, right=True)
     head = PART_SEPARATOR.join(parts[:-2])
-    canvas.drawString(SIDE, y, fit(head, BOLD, size, inner - tail_w - 4 * mm))
+    draw_string(canvas, SIDE, y, fit(head, BOLD, size, inner - tail_w - 4 * mm), BOLD, size)
 
 
 class FillRecordingDocTemplate(BaseDocTemplate):  # type: ignore[misc]
