@@ -26,6 +26,7 @@ from reportlab.platypus import (
 from reportlab.platypus import PageBreak as RLPageBreak
 from reportlab.platypus import Paragraph as _Paragraph
 from reportlab.platypus import Table as RLTable
+from reportlab.platypus import paragraph as rl_paragraph
 from reportlab.platypus.doctemplate import DocIf, FrameBreak
 from reportlab.platypus.paragraph import cleanBlockQuotedText, textTransformFrags
 from reportlab.platypus.paraparser import ParaParser
@@ -73,6 +74,22 @@ class _Deflate(pdfdoc.PDFStreamFilterZCompress):  # type: ignore[misc]
     def encode(self, text: str | bytes) -> bytes:
         return zlib.compress(text.encode("utf8") if isinstance(text, str) else text,
                              DEFLATE_LEVEL)
+
+
+_FRAG_KEYS = ("fontName", "fontSize", "textColor", "rise", "us_lines", "link", "backColor",
+              "nobr")
+
+
+def same_frag(f: Any, g: Any) -> bool:
+    """reportlab's own pure-Python ``sameFrag`` (``reportlab.lib.rl_accel``), put in place of
+    the C one from ``rl_accel``, which is five times slower on these fragments (7 against
+    1.4 microseconds; line breaking calls it for every word of a paragraph with bold text or
+    line breaks: a twelfth of the render time).  Same answer: the test of the shortcuts
+    compares the PDF bytes."""
+    fdict, gdict = f.__dict__, g.__dict__
+    if "cbDefn" in fdict or "lineBreak" in fdict or "cbDefn" in gdict or "lineBreak" in gdict:
+        return False
+    return [fdict.get(k) for k in _FRAG_KEYS] == [gdict.get(k) for k in _FRAG_KEYS]
 
 
 FAST_DEFLATE = _Deflate()
@@ -394,6 +411,7 @@ def render_document(document: Document, *, invariant: bool = False,
     # the embedded font subset was a sixth of the render time.
     rl_config.useA85 = 0
     pdfdoc.PDFZCompress = FAST_DEFLATE
+    rl_paragraph.sameFrag = same_frag
     if document.kind == "handout":
         base = LARGE_PRINT_BASE if document.large_print else HANDOUT_BASE
     else:

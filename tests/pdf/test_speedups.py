@@ -1,12 +1,14 @@
 """The render-time shortcuts (ldn_cds.pdf: parser-free paragraph fragments, remembered string
-widths, fast font-subset encoding, shared styles) change nothing in the output: the PDF bytes
-are the same with and without them.  Speed itself is measured by bench/bench_pdf.py."""
+widths, fast font-subset encoding, shared styles, pure-Python sameFrag) change nothing in the
+output: the PDF bytes are the same with and without them.  Speed itself is measured by
+bench/bench_pdf.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from reportlab.lib.rl_accel import sameFrag as rl_accel_same_frag
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus.paragraph import cleanBlockQuotedText
@@ -46,6 +48,7 @@ def test_the_shortcuts_change_no_byte(cases: list[Assessed], ruleset: RuleSet,
         m.setattr(SubsetFont, "splitString", TTFont.splitString)
         m.setattr(SubsetFont, "stringWidth", TTFont.stringWidth)
         m.setattr(render, "FAST_DEFLATE", pdfdoc.PDFStreamFilterZCompress())
+        m.setattr(render, "same_frag", rl_accel_same_frag)
         plain = _render_all(cases, ruleset)
     assert len(fast) == len(plain) == 12
     for i, (a, b) in enumerate(zip(fast, plain, strict=True)):
