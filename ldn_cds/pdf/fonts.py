@@ -40,6 +40,11 @@ class SubsetFont(TTFont):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._widths: dict[tuple[str, float], float] = {}
+        # reportlab's "ASCII readable" subsets give printable ASCII its own code in subset 0
+        # when the font has the character: then such text encodes as itself
+        glyphs = self.face.charToGlyph
+        self._ascii_as_is = bool(self._asciiReadable) and all(
+            n in glyphs for n in range(32, 127))
 
     def stringWidth(self, text: str, size: float, encoding: str = "utf8") -> float:  # noqa: N802
         key = (text, size)
@@ -56,6 +61,8 @@ class SubsetFont(TTFont):  # type: ignore[misc]
 
     def splitString(self, text: Any, doc: Any, encoding: str = "utf-8") -> list[tuple[int, bytes]]:  # noqa: N802
         state = self.state.get(doc) if isinstance(text, str) else None
+        if state is not None and self._ascii_as_is and text.isascii() and text.isprintable():
+            return [(0, text.encode("ascii"))] if text else []
         if state is not None:
             placed = state.assignments
             try:
