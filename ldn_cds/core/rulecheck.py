@@ -23,6 +23,8 @@ from ldn_cds.core.assessment import WASHOUT_RULE
 from ldn_cds.core.conditions import ConditionVocabulary
 from ldn_cds.core.engine import comparisons, facts_used, run_rule
 from ldn_cds.core.facts import FACTS, PLAN_FACTS, Context
+from ldn_cds.core.fhir_import import MAPPING_FILE as FHIR_FILE
+from ldn_cds.core.fhir_import import FhirMapping, check_mapping
 from ldn_cds.core.medicines import TAGS, CuratedFile, NotOpioidsFile, RxNormTable, assemble
 from ldn_cds.core.models import parse_case
 from ldn_cds.core.plausibility import MaxDailyTable
@@ -68,6 +70,7 @@ MAX_DAILY_FILE = "tables/opioid_max_daily.yaml"
 ENTRY_FILES: dict[str, type[BaseModel]] = {
     CONDITIONS_FILE: ConditionVocabulary,
     MAX_DAILY_FILE: MaxDailyTable,
+    FHIR_FILE: FhirMapping,
 }
 """Data of the intake's coded entry: condition list and label maximum daily doses."""
 KIND_ORDER = ("safety", "caution", "evidence", "dosing", "information")
@@ -312,6 +315,11 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
             entry_data[name] = None
             problems.append(Problem(name, "", "file is missing"))
     conditions, max_daily = entry_data[CONDITIONS_FILE], entry_data[MAX_DAILY_FILE]
+    fhir = entry_data[FHIR_FILE]
+    if isinstance(fhir, FhirMapping) and isinstance(conditions, ConditionVocabulary):
+        problems.extend(Problem(FHIR_FILE, loc, msg) for loc, msg in check_mapping(
+            fhir, (c.code for c in conditions.conditions),
+            None if vocabulary is None else set(vocabulary.ingredients)))
     _check_entry_data(conditions, max_daily, rules,
                       evidence.evidence if isinstance(evidence, EvidenceFile) else None,
                       None if vocabulary is None else set(vocabulary.ingredients), problems)
@@ -346,6 +354,7 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
         handout=handout,
         conditions=conditions,
         opioid_max_daily=max_daily,
+        fhir=fhir,
         vocabulary=vocabulary,
         rule_files=rule_files,
     )

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from ldn_cds.core.conditions import ConditionVocabulary
+from ldn_cds.core.fhir_import import FhirMapping
 from ldn_cds.core.medicines import Role, Vocabulary
 from ldn_cds.core.models import DoseForm, DoseUnit, Release
 from ldn_cds.core.plausibility import MaxDailyTable
@@ -504,6 +505,8 @@ class RuleSet(_Data):
         description="The coded pain conditions the intake offers (vocabulary/conditions.yaml).")
     opioid_max_daily: MaxDailyTable = Field(
         description="FDA-label maximum daily doses (tables/opioid_max_daily.yaml).")
+    fhir: FhirMapping | None = Field(
+        None, description="Codes the FHIR import maps (fhir/conditions.yaml).")
     vocabulary: SkipValidation[Vocabulary] = Field(
         description="Assembled and checked by medicines.assemble (not validated again)."
     )
