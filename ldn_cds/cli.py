@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     printer.add_argument("--copies", type=_copies, default=1, help="1 to 99 (default 1)")
     printer.add_argument("--date", type=_iso, help="assessment date")
     _add_clinic_arguments(printer)
+    from ldn_cds.fhir_cli import add_parsers as add_fhir_parsers
+
+    add_fhir_parsers(sub, assess)
     return parser
 
 
@@ -168,6 +171,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _assess(args)
         if args.command == "print":
             return _print(args)
+        if args.command == "import-fhir":
+            from ldn_cds.fhir_cli import import_fhir
+
+            return import_fhir(args)
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # the last guard: a message, never a traceback, for users
@@ -240,6 +247,10 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _assess(args: argparse.Namespace) -> int:
+    if getattr(args, "from_fhir", False):
+        from ldn_cds.fhir_cli import assess_fhir
+
+        return assess_fhir(args)
     ruleset = _load_rules(args)
     if ruleset is None:
         return EXIT_BAD_INPUT
