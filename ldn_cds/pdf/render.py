@@ -121,7 +121,8 @@ def _fast_frags(text: str, style: ParagraphStyle) -> list[Any] | None:
     run is parsed once per style, and each paragraph copies its fragments with its own runs.
     Anything else (None) takes the parser, so the output is the same byte for byte.
     """
-    if not text or "&" in text or text != " ".join(text.split()) or _SLOTS.search(text):
+    if not text or "&" in text or text != " ".join(text.split()) or _SLOTS.search(text) \
+            or getattr(style, "textTransform", None):
         return None
     runs: list[str] = []
     if "<" in text or ">" in text:
@@ -419,9 +420,10 @@ def render_document(document: Document, *, invariant: bool = False,
     large = document.kind == "handout" and document.large_print
     pdf, flow = _build(document, make_styles(base), invariant=invariant, foreign=foreign,
                        large=large)
-    if large and flow and flow[-1] < WIDOW_FILL:
-        # a line or two spilled onto a page of their own: the same type with less space
-        # between paragraphs, kept when it saves that page
+    if large and flow and (flow[-1] < WIDOW_FILL or min(flow[:-1], default=1.0) < HALF):
+        # a line or two spilled onto a page of their own, or the diary (kept whole) left a
+        # page half empty: the same type with less space between paragraphs, kept when it
+        # saves a page
         tight, tight_flow = _build(document, make_styles(base, tight=True),
                                    invariant=invariant, foreign=foreign, large=large)
         if len(tight_flow) < len(flow):
@@ -431,6 +433,8 @@ def render_document(document: Document, *, invariant: bool = False,
 
 WIDOW_FILL = 0.3
 """A large-print page filled less than this at the end of the text flow is redone tight."""
+HALF = 0.5
+"""...and so is one filled less than half inside the flow (before a diary kept whole)."""
 
 
 def _build(document: Document, styles: StyleSet, *, invariant: bool,
