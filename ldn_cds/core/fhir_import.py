@@ -23,10 +23,11 @@ Decisions (see docs/fhir.md):
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -212,7 +213,10 @@ def _num(value: Any, where: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise FhirImportError(where, f"must be a number, not {type(value).__name__}")
-    return float(value)
+    number = float(value)
+    if not math.isfinite(number) or abs(number) > 1e9:
+        raise FhirImportError(where, f"the number {value!r} is out of range")
+    return number
 
 
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(T.*)?$")
@@ -835,9 +839,17 @@ class _Importer:
             med.caveats.append("a dispense without hand-over date and days' supply: "
                                "not known whether it is taken now")
             return
-        from datetime import timedelta
-
-        end = handed + timedelta(days=int(days))
+        if not 0 < days <= 366:
+            med.status = "unknown"
+            med.caveats.append(f"days' supply {days:g} is not plausible: not known whether "
+                               "it is taken now")
+            return
+        try:
+            end = handed + timedelta(days=int(days))
+        except OverflowError:
+            med.status = "unknown"
+            med.caveats.append("the end of the supply is not a real date")
+            return
         if end >= self.on:
             med.status = "current"
             med.caveats.append(f"dispensed {handed.isoformat()} for {days:g} days: the "
@@ -982,8 +994,6 @@ class _Importer:
             else:
                 med.caveats.append("stopped, but the date of the last dose is not in the "
                                    "record: ask")
-        elif med.status == "unknown":
-            pass
         label = "; ".join(med.caveats) or "mapped as written"
         status = {"current": "taken now", "stopped": "stopped",
                   "unknown": "whether taken now is not known"}[med.status]
@@ -1040,9 +1050,8 @@ def _merge(items: list[dict[str, Any]], report: list[ReportItem]) -> list[dict[s
                                  "merged into one (the larger daily dose kept)"))
     out = []
     for item in merged.values():
-        status = item.pop("_status")
-        if status != "stopped":
-            item.pop("last_dose_on", None) if status == "unknown" else None
+        if item.pop("_status") == "unknown":
+            item.pop("last_dose_on", None)  # not known to be stopped: no last dose
         out.append(item)
     return out
 
