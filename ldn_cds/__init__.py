@@ -2,15 +2,8 @@
 
 The clinical logic lives in :mod:`ldn_cds.core` (standard library and pydantic only).
 Everything else (resources loader, PDF, GUI, CLI) is a thin adapter around it.
+The intended use, like every sentence the program prints, is rule-set data:
+``RuleSet.texts.intended_use`` (``resources/texts.yaml``).
 """
 
 __version__ = "0.1.0"
-
-INTENDED_USE = (
-    "ldn-cds supports, and never replaces, the judgement of a licensed prescriber. "
-    "It is intended for adults with chronic pain, for the off-label use of low-dose "
-    "naltrexone. Every recommendation shows its basis (rule, inputs used, inputs missing, "
-    "source and evidence grade) so that the prescriber can review it independently. "
-    "The patient handout is education the prescriber chooses to print; it decides nothing "
-    "for the patient."
-)

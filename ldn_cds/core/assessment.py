@@ -29,12 +29,13 @@ from ldn_cds.core import facts as F
 from ldn_cds.core.dosing import DosePlan, DosingError, PreviousDose, plan_doses
 from ldn_cds.core.engine import RuleResult, run_rule
 from ldn_cds.core.entry_checks import entry_findings
-from ldn_cds.core.facts import Context, MmeLine, fact_spec, mme_lines, mme_total
+from ldn_cds.core.facts import Context, MmeLine, mme_lines, mme_total
 from ldn_cds.core.medicines import Recognition, role_words
 from ldn_cds.core.models import Case, DoseForm, OpioidStatus, Override
 from ldn_cds.core.notes import Notes, build_notes
 from ldn_cds.core.ruleset import Effect, Indicator, Rule, RuleSet
 from ldn_cds.core.sources import SourceOut, source_out
+from ldn_cds.core.texts import fill
 
 
 class Verdict(StrEnum):
@@ -52,13 +53,12 @@ PRECEDENCE: tuple[tuple[Effect, Verdict], ...] = (
     (Effect.CAUTION, Verdict.CANDIDATE_WITH_CAUTIONS),
 )
 
-VERDICT_TEXT = {
-    Verdict.CANDIDATE: "Candidate for LDN",
-    Verdict.CANDIDATE_WITH_CAUTIONS: "Candidate for LDN, with cautions",
-    Verdict.NOT_YET: "Not yet: wait before starting LDN",
-    Verdict.CONTRAINDICATED: "Contraindicated: do not start LDN",
-    Verdict.NEEDS_INFORMATION: "Needs information before a decision",
-}
+
+def verdict_text(ruleset: RuleSet, verdict: Verdict) -> str:
+    """The verdict in words (``texts.yaml`` verdicts)."""
+    text: str = getattr(ruleset.texts.verdicts, verdict.value)
+    return text
+
 
 WASHOUT_RULE = "opioid-washout"
 SURGERY_RULE = "surgery-during-titration"
@@ -237,13 +237,14 @@ def _finding(
         indicator = (
             Indicator.WARNING if effect is Effect.NEEDS_INFORMATION else Indicator.INFO
         )
-        summary = rule.summary_if_unknown or (
-            f"Cannot evaluate: {rule.title.lower()} ({{missing}} not recorded)"
-        )
+        summary = rule.summary_if_unknown or fill(
+            ruleset.texts.assessment.cannot_evaluate, title=rule.title.lower(),
+            missing="{missing}")
     else:
         return None
     local = dict(values)
-    local["missing"] = ", ".join(result.inputs_missing) or "an input"
+    local["missing"] = (", ".join(result.inputs_missing)
+                        or ruleset.texts.assessment.missing_default)
     text = _fill(summary, local)
     if len(text) > 140:
         text = text[:139] + "…"
@@ -306,10 +307,11 @@ def _dose_plan(
     results: dict[str, RuleResult],
 ) -> tuple[DosePlan | None, str | None]:
     case, ruleset = ctx.case, ctx.ruleset
+    words = ruleset.texts.assessment
     if verdict in (Verdict.CONTRAINDICATED, Verdict.NEEDS_INFORMATION):
-        return None, "No dose plan: LDN is not being started (see the verdict)."
+        return None, words.no_plan_not_started
     if earliest is None:
-        return None, "No dose plan until the earliest permitted start can be dated."
+        return None, words.no_plan_undated
     limits = ruleset.dosing.limits
     choices = case.plan
     choice = ctx.chosen_protocol()
@@ -323,14 +325,12 @@ def _dose_plan(
                    else limits.ceiling_mg)
         if dose > ceiling:
             protocol_id = limits.default_protocol
-            default_reason = (
-                f"The previous LDN dose ({dose:g} mg) is above the {ceiling:g} mg ceiling: "
-                "record a ceiling override with a reason to continue it. Standard titration "
-                "meanwhile."
-            )
+            default_reason = fill(words.previous_above_ceiling, dose=f"{dose:g}",
+                                  ceiling=f"{ceiling:g}")
         else:
             previous = PreviousDose(
-                protocol_id=F.PREVIOUS_DOSE, name=f"Previous LDN dose ({dose:g} mg)",
+                protocol_id=F.PREVIOUS_DOSE,
+                name=fill(words.previous_dose_name, dose=f"{dose:g}"),
                 description=rule.statement, dose_mg=dose, evidence=list(rule.evidence),
                 sources=list(rule.sources),
             )
@@ -338,18 +338,16 @@ def _dose_plan(
     start_note = None
     if choices.start_on is not None:
         if choices.start_on < earliest:
-            start_note = (
-                f"Requested start {choices.start_on.isoformat()} is before the earliest "
-                f"permitted start {earliest.isoformat()}; the plan starts on "
-                f"{earliest.isoformat()}."
-            )
+            start_note = fill(words.start_before_earliest,
+                              requested=choices.start_on.isoformat(),
+                              earliest=earliest.isoformat())
         else:
             start = choices.start_on
     morning = _outcome(results, limits.morning_rule) == "fired"
     timing_reason = (
         ruleset.rule(limits.morning_rule).summary
         if morning
-        else "Bedtime, the convention used in the trials."
+        else words.bedtime_reason
     )
     default_form = (ruleset.protocol(protocol_id).default_form
                     if previous is None and protocol_id in {p.id for p in
@@ -407,22 +405,23 @@ def _earliest(
 
 def _medicines(ctx: Context) -> list[MedicineOut]:
     out = []
+    words = ctx.ruleset.texts.assessment
 
     def row(field: str, entry: str, rec: Recognition, confirmed: bool = False) -> MedicineOut:
         status = "confirmed_not_opioid" if confirmed and not rec.recognised else rec.status
         if status == "not_recognised":
-            label = "not recognised: confirm it is not an opioid"
+            label = words.medicine_not_recognised
         elif status == "ambiguous":
-            label = ("not recognised (" + " or ".join(rec.meanings)
-                     + "): confirm it is not an opioid")
+            label = fill(words.medicine_ambiguous, meanings=" or ".join(rec.meanings))
         elif status == "confirmed_not_opioid":
-            label = "not recognised; confirmed by the prescriber to contain no opioid"
+            label = words.medicine_confirmed
         else:
             label = rec.label
         return MedicineOut(
             field=field, entry=entry, status=status, recognised_as=label,
             role=None if rec.role is None else rec.role.value,
-            role_text=role_words(rec.role) if rec.recognised else status.replace("_", " "),
+            role_text=(role_words(ctx.ruleset.vocabulary, rec.role) if rec.recognised
+                       else status.replace("_", " ")),
             ingredients=list(rec.ingredients), opioid_ingredients=list(rec.opioid_ingredients),
             formulation=None if rec.formulation is None else rec.formulation.value,
             tags=list(rec.tags),
@@ -437,44 +436,49 @@ def _medicines(ctx: Context) -> list[MedicineOut]:
     return out
 
 
-def _names(items: list[str]) -> str:
-    return ", ".join(items) if items else "none"
+def _names(items: list[str], none: str) -> str:
+    return ", ".join(items) if items else none
 
 
 def _placeholders(
     ctx: Context, earliest: date | None, washout_ends: date | None,
     washout: tuple[F.WashoutLine, ...], mme_total_value: float | None,
 ) -> dict[str, str]:
+    w = ctx.ruleset.texts.assessment
     age = ctx.age_years()
-    datable = [w for w in washout if w.washout_class.days is not None]
+    datable = [x for x in washout if x.washout_class.days is not None]
     surgery = ctx.case.history.planned_surgery_on
     bup = F.buprenorphine_oud_lines(ctx)
     dose = F.previous_ldn_dose(ctx)
     oud = F.oud_agents(ctx)
+
+    def names(items: list[str]) -> str:
+        return _names(items, w.names_none)
+
     return {
-        "earliest_start_on": earliest.isoformat() if earliest else "not yet known",
-        "washout_ends_on": washout_ends.isoformat() if washout_ends else "not known",
-        "mme_per_day": "not computable" if mme_total_value is None else f"{mme_total_value:g}",
-        "washout_days": (str(max(w.washout_class.days or 0 for w in datable)) if datable
-                         else "the required number of"),
-        "age_years": "unknown" if age is None else str(age),
-        "unrecognised_medicines": _names([o.text for o in F.unresolved_others(ctx)]),
-        "other_opioids": _names([o.text for o in ctx.other_opioids()]),
-        "oud_agents": _names(oud) if oud else "recorded",
+        "earliest_start_on": earliest.isoformat() if earliest else w.earliest_unknown,
+        "washout_ends_on": washout_ends.isoformat() if washout_ends else w.washout_end_unknown,
+        "mme_per_day": w.mme_unknown if mme_total_value is None else f"{mme_total_value:g}",
+        "washout_days": (str(max(x.washout_class.days or 0 for x in datable)) if datable
+                         else w.washout_days_unknown),
+        "age_years": w.age_unknown if age is None else str(age),
+        "unrecognised_medicines": names([o.text for o in F.unresolved_others(ctx)]),
+        "other_opioids": names([o.text for o in ctx.other_opioids()]),
+        "oud_agents": names(oud) if oud else w.oud_agents_unknown,
         "buprenorphine_dose": (f"{max(b.med.daily_dose or 0 for b in bup):g} mg" if bup
-                               else "8 mg or more"),
-        "depot_agents": _names(F.depot_agents(ctx)),
-        "pamoras": _names([o.text for o in ctx.other_lines()
-                           if ctx.in_group("peripheral_antagonists", o.recognition)]),
-        "contradictions": "; ".join(F.contradictions(ctx)) or "none",
-        "surgery_on": f" on {surgery.isoformat()}" if surgery else "",
-        "ldn_dose": f"{dose:g} mg" if dose is not None else "dose not recorded",
-        "not_opioids_listed": _names(F.not_opioid_entries(ctx)),
-        "unrecognised_opioids": _names(F.unrecognised_opioid_entries(ctx)),
-        "naltrexone_entries": _names(F.naltrexone_dose_unknown(ctx)),
-        "duplicate_antagonists": _names([o.text for o in ctx.other_lines()
-                                         if ctx.in_group("duplicate_antagonists",
-                                                         o.recognition)]),
+                               else w.buprenorphine_dose_unknown),
+        "depot_agents": names(F.depot_agents(ctx)),
+        "pamoras": names([o.text for o in ctx.other_lines()
+                          if ctx.in_group("peripheral_antagonists", o.recognition)]),
+        "contradictions": "; ".join(F.contradictions(ctx)) or w.names_none,
+        "surgery_on": fill(w.surgery_on, date=surgery.isoformat()) if surgery else "",
+        "ldn_dose": f"{dose:g} mg" if dose is not None else w.ldn_dose_unknown,
+        "not_opioids_listed": names(F.not_opioid_entries(ctx)),
+        "unrecognised_opioids": names(F.unrecognised_opioid_entries(ctx)),
+        "naltrexone_entries": names(F.naltrexone_dose_unknown(ctx)),
+        "duplicate_antagonists": names([o.text for o in ctx.other_lines()
+                                        if ctx.in_group("duplicate_antagonists",
+                                                        o.recognition)]),
     }
 
 
@@ -539,7 +543,7 @@ def assess(case: Case, *, on: date, ruleset: RuleSet) -> Assessment:
             item = missing.get(name)
             if item is None:
                 missing[name] = MissingItem(
-                    input=name, question=fact_spec(name).question,
+                    input=name, question=ruleset.texts.questions[name],
                     rule_ids=[r.rule.id], blocks_decision=blocks,
                 )
             else:
@@ -557,7 +561,7 @@ def assess(case: Case, *, on: date, ruleset: RuleSet) -> Assessment:
     return Assessment(
         assessed_on=on,
         verdict=verdict,
-        verdict_text=VERDICT_TEXT[verdict],
+        verdict_text=verdict_text(ruleset, verdict),
         verdict_rules=verdict_rules,
         earliest_start_on=earliest,
         washout_ends_on=washout_ends,

@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ldn_cds.core.models import CeilingOverride, DoseForm
 from ldn_cds.core.ruleset import DoseLimits, EvidenceTag, Protocol, RuleSet, SourceRef
+from ldn_cds.core.texts import DosingWords
+from ldn_cds.core.texts import fill as fill_in
 
 
 class DosingError(ValueError):
@@ -147,7 +149,7 @@ def plan_doses(
             id=previous_dose.protocol_id, name=previous_dose.name,
             description=previous_dose.description, start_mg=target, step_mg=target,
             step_days=1, target_mg=target, default_form=form,
-            default_form_reason="The form the patient already uses, or the prescriber's.",
+            default_form_reason=ruleset.texts.dosing.form_reason,
             evidence=previous_dose.evidence, sources=previous_dose.sources,
         )
     else:
@@ -206,15 +208,17 @@ def plan_doses(
         start_on + timedelta(weeks=limits.review_weeks),
         target_reached_on + timedelta(weeks=limits.min_weeks_at_target),
     )
-    review_basis = _review_basis(start_on, target_reached_on, review_on, _mg(_tenths(target)))
+    words = ruleset.texts.dosing
+    review_basis = _review_basis(words, start_on, target_reached_on, review_on,
+                                 _mg(_tenths(target)))
     # Every day from the first dose to the review (inclusive) must be supplied.
     need_days = (review_on - start_on).days + 1
     if form is DoseForm.CAPSULE:
-        dispense, covered = _capsule_lines(steps, fill, need_days)
+        dispense, covered = _capsule_lines(words, steps, fill, need_days)
         fill_max = None
     else:
         fill_max = limits.liquid_max_fill_days
-        dispense, covered = _liquid_lines(steps, fill_max, need_days, per_ml)
+        dispense, covered = _liquid_lines(words, steps, fill_max, need_days, per_ml)
     supply_through = start_on + timedelta(days=covered - 1)
 
     return DosePlan(
@@ -264,13 +268,16 @@ def _weeks(days: int) -> str:
     return f"{weeks} week{'s' if weeks != 1 else ''} and {rest} day{'s' if rest != 1 else ''}"
 
 
-def _review_basis(start: date, target_on: date, review: date, target_mg: float) -> str:
+def _review_basis(
+    words: DosingWords, start: date, target_on: date, review: date, target_mg: float
+) -> str:
     """The review in words, computed from the plan."""
     total = (review - start).days
     at_target = (review - target_on).days
     if at_target == total:
-        return f"{_weeks(total)} after the first dose, all of it at {target_mg:g} mg"
-    return f"{_weeks(total)} after the first dose, {_weeks(at_target)} of it at {target_mg:g} mg"
+        return fill_in(words.review_at_target, span=_weeks(total), dose=f"{target_mg:g}")
+    return fill_in(words.review_split, span=_weeks(total), time_at_target=_weeks(at_target),
+                   dose=f"{target_mg:g}")
 
 
 def _daily(steps: list[DoseStep], need_days: int) -> list[int]:
@@ -294,7 +301,7 @@ def _runs(daily: list[int], first_day: int) -> list[tuple[int, int, float]]:
 
 
 def _capsule_lines(
-    steps: list[DoseStep], fill: int, need_days: int
+    words: DosingWords, steps: list[DoseStep], fill: int, need_days: int
 ) -> tuple[list[DispenseLine], int]:
     """One line per titration strength, then the target strength with refills to the review."""
     lines: list[DispenseLine] = []
@@ -302,7 +309,7 @@ def _capsule_lines(
     for step in steps:
         if step.days is not None:
             lines.append(DispenseLine(
-                description=f"{step.dose_mg:g} mg capsules (titration)",
+                description=fill_in(words.capsules_titration, strength=f"{step.dose_mg:g}"),
                 strength_mg=step.dose_mg, quantity=step.days, unit="capsules",
                 days=step.days, refills=0, day_from=step.day_from,
                 day_to=step.day_from + step.days - 1,
@@ -316,7 +323,7 @@ def _capsule_lines(
         fills = -(-remaining // fill)
         day_to = covered + fills * fill
         lines.append(DispenseLine(
-            description=f"{step.dose_mg:g} mg capsules (maintenance)",
+            description=fill_in(words.capsules_maintenance, strength=f"{step.dose_mg:g}"),
             strength_mg=step.dose_mg, quantity=fill, unit="capsules", days=fill,
             refills=fills - 1, day_from=covered + 1, day_to=day_to,
             doses=[(covered + 1, day_to, step.dose_mg)],
@@ -326,7 +333,7 @@ def _capsule_lines(
 
 
 def _liquid_lines(
-    steps: list[DoseStep], fill_max: int, need_days: int, per_ml: float
+    words: DosingWords, steps: list[DoseStep], fill_max: int, need_days: int, per_ml: float
 ) -> tuple[list[DispenseLine], int]:
     """Fills of at most ``fill_max`` days (the beyond-use date); identical fills become
     refills of one prescription, fills that differ are prescriptions of their own."""
@@ -348,7 +355,7 @@ def _liquid_lines(
             })
             continue
         lines.append(DispenseLine(
-            description=f"naltrexone {per_ml:g} mg/mL oral liquid",
+            description=fill_in(words.liquid, strength=f"{per_ml:g}"),
             concentration_mg_per_ml=per_ml, quantity=volume, unit="mL", days=len(chunk),
             refills=0, day_from=first + 1, day_to=first + len(chunk), doses=runs,
             keep_refrigerated=True,

@@ -35,6 +35,7 @@ from ldn_cds.core.models import (
     Use,
 )
 from ldn_cds.core.ruleset import MedicationGroup, Protocol, RuleSet, WashoutClass
+from ldn_cds.core.texts import fill
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,6 @@ class FactSpec:
     description: str
     kind: str  # "bool", "enum", "number", "list"
     allowed: tuple[str, ...] = ()
-    question: str = ""
 
 
 @dataclass(frozen=True)
@@ -263,15 +263,15 @@ def _opioid_line_for(ruleset: RuleSet, index: int, med: OpioidMedication) -> Opi
         recorded = Release.TRANSDERMAL  # the model allows mcg/h only for patches
     inferred = rec.formulation
     note = None
+    words = ruleset.texts.facts
     if recorded is None:
         release = inferred
         if inferred is not None:
-            note = f"formulation from the product name: {inferred.value}"
+            note = fill(words.formulation_from_product, formulation=inferred.value)
     else:
         release = recorded
         if inferred is not None and inferred is not recorded:
-            note = (f"recorded as {recorded.value} but the product is {inferred.value}: "
-                    "the longer interval is used")
+            note = fill(words.release_conflict, recorded=recorded.value, product=inferred.value)
             release = _longer(ruleset, ingredient, recorded, inferred)
     return OpioidLine(index=index, med=med, recognition=rec, ingredient=ingredient,
                       release=release, release_note=note)
@@ -308,10 +308,11 @@ def washout_for_line(ruleset: RuleSet, line: OpioidLine) -> WashoutLine:
     last = line.med.last_dose_on
     ends_on = last + timedelta(days=wclass.days) if (last and wclass.days) else None
     notes = [n for n in (line.release_note, note) if n]
+    words = ruleset.texts.facts
     if not line.recognition.recognised:
-        notes.insert(0, "not recognised: check the name")
+        notes.insert(0, words.washout_not_recognised)
     elif not line.recognition.is_opioid:
-        notes.insert(0, f"recognised as {line.recognition.label}")
+        notes.insert(0, fill(words.washout_recognised_as, label=line.recognition.label))
     return WashoutLine(
         drug=line.med.drug,
         ingredient=line.ingredient,
@@ -348,22 +349,23 @@ def _mme_lines(
     ruleset: RuleSet, opioid_lines: tuple[OpioidLine, ...], oud: bool
 ) -> tuple[MmeLine, ...]:
     table = ruleset.tables.mme
+    words = ruleset.texts.facts
     lines = []
     for line in opioid_lines:
         med, rec = line.med, line.recognition
         factor = None
         note: str | None = None
         if not rec.recognised:
-            note = "not recognised: MME not computable"
+            note = words.mme_not_recognised
         elif not rec.is_opioid:
-            note = f"not an opioid ({rec.label}): no MME"
+            note = fill(words.mme_not_opioid, role=rec.label)
         elif rec.role is Role.OUD_TREATMENT or (oud and line.ingredient in
                                                  ("methadone", "buprenorphine")):
-            note = "opioid use disorder treatment: MME factors do not apply (CDC 2022)"
+            note = words.mme_oud_treatment
         elif line.release is Release.DEPOT:
-            note = "depot form: no daily dose, MME not computable"
+            note = words.mme_depot
         elif line.ingredient is None:
-            note = "more than one opioid in one entry: list each separately"
+            note = words.mme_combination
         else:
             for candidate in table.factors:
                 if candidate.ingredient != line.ingredient:
@@ -378,9 +380,9 @@ def _mme_lines(
                 note = table.no_factor_notes.get(line.ingredient,
                                                  table.no_factor_notes.get("*"))
             elif med.daily_dose is None:
-                note = "daily dose not recorded: MME not computable"
+                note = words.mme_no_dose
             elif med.unit is None:
-                note = "dose unit not recorded: MME not computable"
+                note = words.mme_no_unit
         mme = None
         if factor is not None and note is None and med.daily_dose is not None:
             mme = round(med.daily_dose * factor.factor, 2)
@@ -397,21 +399,22 @@ def mme_total(ctx: Context, lines: tuple[MmeLine, ...]) -> tuple[float | None, s
     """(MME per day, note): null with the reason when it cannot be computed, never 0 for an
     unknown; a stopped regimen is labelled with its stop date."""
     status = ctx.case.opioids.status
+    words = ctx.ruleset.texts.facts
     if status is None or status is OpioidStatus.UNKNOWN:
-        return None, "not computable: opioid use is not known"
+        return None, words.mme_status_unknown
     reasons = [f"{m.drug}: {m.note}" for m in lines if m.mme is None]
     others = ctx.other_opioids()
     if others:
         names = ", ".join(o.text for o in others)
-        reasons.append(f"opioid among the other medicines ({names}) with no dose recorded")
+        reasons.append(fill(words.mme_other_without_dose, names=names))
     if reasons:
-        return None, "not computable: " + "; ".join(reasons)
+        return None, fill(words.mme_not_computable, reasons="; ".join(reasons))
     total = round(sum(m.mme for m in lines if m.mme is not None), 2)
     if status is OpioidStatus.STOPPED and lines:
         dates = [line.med.last_dose_on for line in ctx.opioid_lines() if line.med.last_dose_on]
         if dates:
-            return total, f"regimen stopped on {max(dates).isoformat()} (MME before stopping)"
-        return total, "regimen stopped (MME before stopping)"
+            return total, fill(words.mme_stopped_on, date=max(dates).isoformat())
+        return total, words.mme_stopped
     return total, None
 
 
@@ -425,8 +428,8 @@ def _choose_protocol(ctx: Context) -> ProtocolChoice:
 
     limits = ctx.ruleset.dosing.limits
     if ctx.case.plan.protocol is not None:
-        return ProtocolChoice(ctx.case.plan.protocol, "prescriber", "Chosen by the prescriber.",
-                              None)
+        return ProtocolChoice(ctx.case.plan.protocol, "prescriber",
+                              ctx.ruleset.texts.facts.protocol_by_prescriber, None)
     uncertain = False
     previous = run_rule(ctx.ruleset.rule(limits.previous_dose_rule), ctx)
     if previous.outcome == "fired":
@@ -436,10 +439,8 @@ def _choose_protocol(ctx: Context) -> ProtocolChoice:
         if result.outcome == "fired":
             return ProtocolChoice(entry.protocol, "rules", result.rule.summary, entry.rule)
         uncertain = uncertain or result.outcome == "cannot_evaluate"
-    reason = "Standard titration: no reason for a slower schedule was recorded."
-    if uncertain:
-        reason = ("Standard titration, but the need for a slower schedule could not be "
-                  "evaluated: see the findings.")
+    words = ctx.ruleset.texts.facts
+    reason = words.protocol_unknown if uncertain else words.protocol_standard
     return ProtocolChoice(limits.default_protocol, "rules", reason, None, uncertain)
 
 
@@ -732,10 +733,11 @@ def contradictions(ctx: Context) -> list[str]:
     lines = [o for o in ctx.other_lines() if o.recognition.recognised]
     immuno = [o.text for o in lines if "immunosuppressant" in o.recognition.tags]
     thyroid = [o.text for o in lines if "thyroid_hormone" in o.recognition.tags]
+    words = ctx.ruleset.texts.facts
     if h.immunosuppressed is False and immuno:
-        out.append(f"immunosuppressed answered no, {', '.join(immuno)} listed")
+        out.append(fill(words.contradiction_immunosuppressed, names=", ".join(immuno)))
     if h.hypothyroidism_on_levothyroxine is False and thyroid:
-        out.append(f"hypothyroidism answered no, {', '.join(thyroid)} listed")
+        out.append(fill(words.contradiction_hypothyroidism, names=", ".join(thyroid)))
     return out
 
 
@@ -755,152 +757,128 @@ _PAIN_TYPES = ("inflammatory", "neuropathic", "nociplastic", "nociceptive", "mix
 
 
 def _spec(
-    name: str, kind: str, description: str, question: str, allowed: tuple[str, ...] = ()
+    name: str, kind: str, description: str, allowed: tuple[str, ...] = ()
 ) -> FactSpec:
-    return FactSpec(name=name, description=description, kind=kind, allowed=allowed,
-                    question=question)
+    return FactSpec(name=name, description=description, kind=kind, allowed=allowed)
 
 
 FACTS: dict[str, tuple[FactSpec, Callable[[Context], Any]]] = {
     spec.name: (spec, fn)
     for spec, fn in [
-        (_spec("patient.sex", "enum", "Sex recorded for the patient.",
-               "What is the patient's sex?", _ENUM_SEX), _attr("patient", "sex")),
+        (_spec("patient.sex", "enum", "Sex recorded for the patient.", _ENUM_SEX),
+         _attr("patient", "sex")),
         (_spec("patient.age_years", "number",
-               "Age in whole years on the assessment date, from the date of birth.",
-               "What is the patient's date of birth?"), lambda c: c.age_years()),
+               "Age in whole years on the assessment date, from the date of birth."),
+         lambda c: c.age_years()),
         (_spec("patient.pregnancy_applies", "bool",
                "True unless the patient is male, 55 or older, or recorded as post-menopausal; "
-               "true whenever a pregnancy or breastfeeding is recorded.",
-               "What is the patient's sex (and date of birth)?"), _pregnancy_applies),
-        (_spec("patient.pregnant", "bool", "Pregnant now.", "Is the patient pregnant?"),
+               "true whenever a pregnancy or breastfeeding is recorded."), _pregnancy_applies),
+        (_spec("patient.pregnant", "bool", "Pregnant now."),
          _attr("patient", "pregnant")),
-        (_spec("patient.breastfeeding", "bool", "Breastfeeding now.",
-               "Is the patient breastfeeding?"), _attr("patient", "breastfeeding")),
-        (_spec("pain.types", "list", "Pain mechanisms recorded.",
-               "Which pain types does the patient have?", _PAIN_TYPES), _attr("pain", "types")),
-        (_spec("pain.conditions", "list", "Pain diagnoses recorded (snake_case).",
-               "Which pain conditions does the patient have?"), _attr("pain", "conditions")),
-        (_spec("pain.duration_months", "number", "Months of pain.",
-               "How long has the pain lasted (months)?"), _attr("pain", "duration_months")),
+        (_spec("patient.breastfeeding", "bool", "Breastfeeding now."),
+         _attr("patient", "breastfeeding")),
+        (_spec("pain.types", "list", "Pain mechanisms recorded.", _PAIN_TYPES),
+         _attr("pain", "types")),
+        (_spec("pain.conditions", "list", "Pain diagnoses recorded (snake_case)."),
+         _attr("pain", "conditions")),
+        (_spec("pain.duration_months", "number", "Months of pain."),
+         _attr("pain", "duration_months")),
         (_spec("opioids.status", "enum", "Opioid use: none, current, stopped or unknown.",
-               "Does the patient take, or recently take, any opioid?", _ENUM_STATUS),
+               _ENUM_STATUS),
          _attr("opioids", "status")),
         (_spec("opioids.in_washout", "bool",
                "Stopped opioids and the assessment date is before the end of the washout "
-               "(last dose + the interval of each opioid's ingredient and formulation).",
-               "When was the last dose of each stopped opioid?"), _in_washout),
+               "(last dose + the interval of each opioid's ingredient and formulation)."),
+         _in_washout),
         (_spec("opioids.stopped_details_missing", "bool",
-               "Opioids stopped but no opioid or no last-dose date is recorded.",
-               "Which opioid was stopped, and when was the last dose?"),
+               "Opioids stopped but no opioid or no last-dose date is recorded."),
          _stopped_details_missing),
         (_spec("opioids.listed_but_status_none", "bool",
-               "Opioid status is 'none' yet opioid medicines are listed.",
-               "Does the patient take the listed opioids?"), _listed_but_status_none),
-        (_spec("opioids.urine_drug_screen", "enum", "Opioid urine drug screen result.",
-               "Was an opioid urine drug screen done, and what was the result?", _ENUM_TEST),
+               "Opioid status is 'none' yet opioid medicines are listed."),
+         _listed_but_status_none),
+        (_spec("opioids.urine_drug_screen", "enum", "Opioid urine drug screen result.", _ENUM_TEST),
          _attr("opioids", "urine_drug_screen")),
-        (_spec("opioids.acute_withdrawal", "bool", "Signs of acute opioid withdrawal now.",
-               "Does the patient have signs of acute opioid withdrawal?"),
+        (_spec("opioids.acute_withdrawal", "bool", "Signs of acute opioid withdrawal now."),
          _attr("opioids", "acute_withdrawal")),
-        (_spec("opioids.naloxone_challenge", "enum", "Naloxone challenge result.",
-               "Was a naloxone challenge done, and what was the result?", _ENUM_TEST),
+        (_spec("opioids.naloxone_challenge", "enum", "Naloxone challenge result.", _ENUM_TEST),
          _attr("opioids", "naloxone_challenge")),
         (_spec("opioids.oud_treatment", "bool",
                "On treatment for opioid use disorder now: recorded as on maintenance, or an "
                "opioid use disorder product (buprenorphine with naloxone, Subutex, depot "
-               "buprenorphine) taken now.",
-               "Is the patient being treated for opioid use disorder (methadone or "
-               "buprenorphine)?"), _oud_treatment),
+               "buprenorphine) taken now."), _oud_treatment),
         (_spec("opioids.buprenorphine_oud_dose", "bool",
                "Current sublingual or buccal buprenorphine at a daily dose used for opioid use "
-               "disorder (thresholds table); false when none is listed.",
-               "What is the daily buprenorphine dose, and what does it treat?"),
+               "disorder (thresholds table); false when none is listed."),
          _buprenorphine_oud_dose),
         (_spec("opioids.depot", "bool",
                "A depot opioid (monthly or weekly buprenorphine injection, implant) is listed "
-               "or among the other medicines.",
-               "Has the patient had a depot buprenorphine injection or implant?"), _depot),
+               "or among the other medicines."), _depot),
         (_spec("opioids.list_not_opioid", "bool",
-               "An entry of the opioid list is recognised as something that is not an opioid.",
-               "Which opioid does the patient take?"), _list_not_opioid),
+               "An entry of the opioid list is recognised as something that is not an opioid."),
+         _list_not_opioid),
         (_spec("opioids.list_unrecognised", "bool",
-               "An entry of the opioid list is not recognised by the vocabulary.",
-               "Which opioid is it (generic or brand name)?"), _list_unrecognised),
+               "An entry of the opioid list is not recognised by the vocabulary."),
+         _list_unrecognised),
         (_spec("opioids.as_needed_only", "bool",
                "Every current opioid is recorded as taken only as needed (false when not "
-               "recorded).", "Is the opioid taken daily or only as needed?"),
+               "recorded)."),
          _as_needed_only),
-        (_spec("other_medications", "list", "Other medicines (generic or brand names).",
-               "Which other medicines does the patient take? (an empty list means none)"),
+        (_spec("other_medications", "list", "Other medicines (generic or brand names)."),
          _other_medications),
         (_spec("other_medications.unrecognised", "bool",
                "An entry of the other medicines is not recognised (or could mean an opioid) "
-               "and has not been confirmed as containing no opioid.",
-               "Does each unrecognised medicine contain no opioid (confirm it)?"),
+               "and has not been confirmed as containing no opioid."),
          _others_unrecognised),
         (_spec("other_medications.naltrexone_dose_unknown", "bool",
-               "Naltrexone is listed without a dose or product name (LDN or full dose?).",
-               "What naltrexone product and dose does the patient take?"),
+               "Naltrexone is listed without a dose or product name (LDN or full dose?)."),
          _naltrexone_dose_unknown),
         (_spec("ldn.already_on", "bool",
                "The patient already takes (or recently took) LDN: recorded, or LDN among "
-               "the other medicines.", "Does the patient already take LDN?"), _ldn_already),
+               "the other medicines."), _ldn_already),
         (_spec("ldn.previous_dose_applies", "bool",
                "LDN taken now, or paused for no longer than the thresholds table allows, "
-               "with a known dose; false when LDN use is not recorded (titrate).",
-               "What LDN dose did the patient take, and when was the last dose?"),
+               "with a known dose; false when LDN use is not recorded (titrate)."),
          _previous_dose_applies),
         (_spec("answers.contradict_medicines", "bool",
                "An answer (immunosuppression, hypothyroidism on levothyroxine) contradicts "
-               "the medicine list.", "Which is right: the answer or the medicine list?"),
+               "the medicine list."),
          _contradict),
         (_spec("history.naltrexone_hypersensitivity", "bool",
-               "Known hypersensitivity to naltrexone or an excipient.",
-               "Has the patient had an allergic reaction to naltrexone?"),
+               "Known hypersensitivity to naltrexone or an excipient."),
          _attr("history", "naltrexone_hypersensitivity")),
-        (_spec("history.liver", "enum", "Liver disease.",
-               "Does the patient have liver disease, and how severe?", _ENUM_LIVER),
+        (_spec("history.liver", "enum", "Liver disease.", _ENUM_LIVER),
          _attr("history", "liver")),
-        (_spec("history.renal", "enum", "Kidney impairment.",
-               "Does the patient have kidney impairment, and how severe?", _ENUM_RENAL),
+        (_spec("history.renal", "enum", "Kidney impairment.", _ENUM_RENAL),
          _attr("history", "renal")),
         (_spec("history.opioid_use_disorder", "enum", "Opioid use disorder history.",
-               "Does the patient have an opioid use disorder (history or on maintenance)?",
                _ENUM_OUD), _attr("history", "opioid_use_disorder")),
-        (_spec("history.surgery_planned", "bool", "Elective surgery or procedure planned.",
-               "Is any surgery or procedure planned?"), _attr("history", "surgery_planned")),
+        (_spec("history.surgery_planned", "bool", "Elective surgery or procedure planned."),
+         _attr("history", "surgery_planned")),
         (_spec("history.surgery_in_titration", "bool",
                "A planned operation falls between today and two weeks after the end of the "
                "titration (from the provisional start and the chosen protocol); false when "
                "no operation is recorded as planned (the surgery-hold rule asks) or no start "
-               "can be dated yet.",
-               "When is the planned operation?"), _surgery_in_titration),
+               "can be dated yet."), _surgery_in_titration),
         (_spec("history.hypothyroidism_on_levothyroxine", "bool",
-               "Hypothyroidism (e.g. Hashimoto's) treated with levothyroxine.",
-               "Does the patient have hypothyroidism treated with levothyroxine?"),
+               "Hypothyroidism (e.g. Hashimoto's) treated with levothyroxine."),
          _attr("history", "hypothyroidism_on_levothyroxine")),
         (_spec("history.hashimoto", "bool",
                "Hashimoto's thyroiditis recorded as the cause of hypothyroidism (false without "
-               "hypothyroidism).", "What caused the hypothyroidism?"), _hashimoto),
+               "hypothyroidism)."), _hashimoto),
         (_spec("history.after_thyroidectomy", "bool",
-               "Hypothyroidism recorded as due to thyroidectomy (false when not recorded).",
-               "What caused the hypothyroidism?"), _after_thyroidectomy),
+               "Hypothyroidism recorded as due to thyroidectomy (false when not recorded)."),
+         _after_thyroidectomy),
         (_spec("history.immunosuppressed", "bool",
-               "Organ transplant or permanent immunosuppression.",
-               "Is the patient immunosuppressed or a transplant recipient?"),
+               "Organ transplant or permanent immunosuppression."),
          _attr("history", "immunosuppressed")),
         (_spec("history.depression", "bool",
-               "Depression (or, in case format 1.0, depression or suicidality).",
-               "Does the patient have depression?"), _depression),
-        (_spec("history.suicidal_ideation", "bool", "Current suicidal ideation.",
-               "Does the patient have thoughts of self-harm now?"), _suicidal_ideation),
-        (_spec("history.insomnia_or_vivid_dreams", "bool", "Insomnia or vivid dreams reported.",
-               "Does the patient report insomnia or vivid dreams?"),
+               "Depression (or, in case format 1.0, depression or suicidality)."), _depression),
+        (_spec("history.suicidal_ideation", "bool", "Current suicidal ideation."),
+         _suicidal_ideation),
+        (_spec("history.insomnia_or_vivid_dreams", "bool", "Insomnia or vivid dreams reported."),
          _attr("history", "insomnia_or_vivid_dreams")),
         (_spec("history.multiple_drug_sensitivities", "bool",
-               "Known sensitivity to many drugs.",
-               "Is the patient sensitive to many medicines?"),
+               "Known sensitivity to many drugs."),
          _attr("history", "multiple_drug_sensitivities")),
     ]
 }

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ldn_cds.core.errors import describe
 from ldn_cds.core.medicines import OPIOID_ROLES, Role, Vocabulary, recognise
 from ldn_cds.core.models import Case, PainType, Release, parse_case
 
@@ -601,10 +602,10 @@ class _Importer:
         mrn = next((x for x in idents_ok if is_mrn(x)), idents_ok[0] if idents_ok else None)
         if mrn is not None:
             out["record_id"] = str(mrn["value"])[:200]
-            if len(idents_ok) > 1:
-                self.note(entry, f"{len(idents_ok)} identifiers; record_id is "
-                          f"{'the MR (medical record number)' if is_mrn(mrn) else 'the first'}"
-                          " one", mapped=True)
+            if len(idents_ok) > 1 and not is_mrn(mrn):
+                self.note(entry, f"{len(idents_ok)} identifiers and none marked as the "
+                          "medical record number (MR): record_id is the first; check it",
+                          mapped=True)
         birth = res.get("birthDate")
         born = _date(birth, f"{where}.birthDate")
         if born is not None:
@@ -1009,9 +1010,7 @@ class _Importer:
             case: Case | None = parse_case(self.case)
         except ValidationError as exc:
             case = None
-            for err in exc.errors():
-                loc = ".".join(str(p) for p in err["loc"])
-                problems.append(f"{loc or '(case)'}: {err['msg']}")
+            problems = [f"{where or '(case)'}: {message}" for where, message in describe(exc)]
         return ImportResult(self.case, case, self.report, problems)
 
 

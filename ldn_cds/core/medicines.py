@@ -64,17 +64,6 @@ OPIOID_ROLES = frozenset(
 )
 """Roles that are an opioid exposure: naltrexone must not start while any is taken."""
 
-ROLE_WORDS: dict[Role, str] = {
-    Role.FULL_AGONIST: "opioid (full agonist)",
-    Role.PARTIAL_AGONIST: "opioid (partial agonist)",
-    Role.AGONIST_ANTAGONIST: "opioid (mixed agonist-antagonist)",
-    Role.OUD_TREATMENT: "opioid use disorder treatment",
-    Role.ANTAGONIST: "opioid antagonist",
-    Role.PERIPHERAL_ANTAGONIST: "peripheral opioid antagonist (for opioid constipation)",
-    Role.NALTREXONE_PRODUCT: "naltrexone product",
-    Role.NOT_OPIOID: "not an opioid",
-}
-
 TAGS = frozenset({
     "immunosuppressant", "thyroid_hormone", "thioridazine", "disulfiram", "antidiarrheal",
     "benzodiazepine", "naloxone_rescue", "ldn", "naltrexone_dose_unknown",
@@ -246,6 +235,12 @@ class Vocabulary:
     formulation_words: dict[Release, tuple[str, ...]]
     codes: dict[str, RxCode]
     not_opioid_sources: tuple[VocabSource, ...]
+    role_words: Mapping[str, str] = field(default_factory=dict)
+    """Words for each role and for "not recognised" (``texts.yaml`` medicines.roles)."""
+    release_words: Mapping[str, str] = field(default_factory=dict)
+    """Words for each formulation (``texts.yaml`` medicines.releases)."""
+    phrases: Mapping[str, str] = field(default_factory=dict)
+    """What an unresolved part of an entry may be (``texts.yaml`` medicines.phrases)."""
     name_index: dict[tuple[str, ...], list[_Term]] = field(default_factory=dict, repr=False)
 
 
@@ -269,9 +264,14 @@ def derive_role(
 
 
 def assemble(
-    curated: CuratedFile, rxnorm: RxNormTable, not_opioids: NotOpioidsFile
+    curated: CuratedFile, rxnorm: RxNormTable, not_opioids: NotOpioidsFile, *,
+    role_words: Mapping[str, str] | None = None, release_words: Mapping[str, str] | None = None,
+    phrases: Mapping[str, str] | None = None,
 ) -> tuple[Vocabulary, list[VocabProblem]]:
-    """Merge the three files into one vocabulary; report every inconsistency."""
+    """Merge the three files into one vocabulary; report every inconsistency.
+
+    ``role_words`` and ``release_words`` (from ``texts.yaml``) label what a name was
+    recognised as; without them the labels show the role and formulation codes."""
     problems: list[VocabProblem] = []
     cur, rxf, nof = ("vocabulary/curated.yaml", "vocabulary/rxnorm_opioids.json",
                      "vocabulary/not_opioids.yaml")
@@ -388,6 +388,9 @@ def assemble(
         formulation_words={k: tuple(v) for k, v in curated.formulation_words.items()},
         codes=dict(rxnorm.codes),
         not_opioid_sources=nof_sources,
+        role_words=dict(role_words or {}),
+        release_words=dict(release_words or {}),
+        phrases=dict(phrases or {}),
     )
     index = _index(vocab)
     vocab.name_index.update(index)
@@ -569,11 +572,21 @@ class Matcher:
         if not unresolved:
             return whole
         meanings = (*whole.meanings,
-                    *(f"'{p}' is not recognised (it could be an opioid)" for p in unresolved))
+                    *(self._phrase("unrecognised_part", part=p) for p in unresolved))
         return whole.model_copy(update={
             "status": "ambiguous", "meanings": meanings,
-            "label": "partly recognised: " + "; ".join(meanings),
+            "label": self._phrase("partly_recognised", meanings="; ".join(meanings)),
         })
+
+    def _phrase(self, key: str, **values: str) -> str:
+        """A phrase of ``texts.yaml`` medicines.phrases with its values (the key and the
+        values when the vocabulary was assembled without texts)."""
+        template = self.vocab.phrases.get(key)
+        if template is None:
+            return f"{key}: " + ", ".join(values.values())
+        for name, value in values.items():
+            template = template.replace("{" + name + "}", value)
+        return template
 
     def _scan(self, toks: tuple[str, ...]) -> tuple[list[_Term], list[str]]:
         """(terms found, longest first; tokens left over that name nothing)."""
@@ -650,7 +663,7 @@ class Matcher:
             for token in leftover:
                 like = self.opioid_like(token)
                 if like is not None:
-                    meanings.append(f"'{token}' may be part of an opioid name ({like})")
+                    meanings.append(self._phrase("opioid_like_part", part=token, like=like))
         if not ing_ids:
             status = "ambiguous" if meanings else "not_recognised"
             return Recognition(
@@ -699,8 +712,6 @@ _LIST_SEPARATOR = re.compile(r"\s*(?:[,;+&]|\band\b|\bplus\b)\s*", re.IGNORECASE
 
 _FORM_ORDER = {Release.IMMEDIATE: 0, Release.EXTENDED: 1, Release.TRANSDERMAL: 2,
                Release.DEPOT: 3}
-_FORM_WORDS = {Release.IMMEDIATE: "immediate release", Release.EXTENDED: "extended release",
-               Release.TRANSDERMAL: "patch", Release.DEPOT: "depot injection or implant"}
 
 
 def _strengths_mg(toks: tuple[str, ...]) -> tuple[float, ...]:
@@ -720,8 +731,8 @@ def _label(
     if products:
         text = f"{', '.join(products)}: {text}"
     if formulation is not None:
-        text += f", {_FORM_WORDS[formulation]}"
-    return f"{text} ({ROLE_WORDS[role]})"
+        text += f", {vocab.release_words.get(formulation.value, formulation.value)}"
+    return f"{text} ({role_words(vocab, role)})"
 
 
 _MATCHERS: dict[int, Matcher] = {}
@@ -741,8 +752,11 @@ def recognise(vocab: Vocabulary, text: str) -> Recognition:
     return matcher_for(vocab).recognise(text)
 
 
-def role_words(role: Role | None) -> str:
-    return "not recognised" if role is None else ROLE_WORDS[role]
+def role_words(vocab: Vocabulary, role: Role | None) -> str:
+    """The role in words, from the rule set's texts (the code when the vocabulary was
+    assembled without them)."""
+    key = "not_recognised" if role is None else role.value
+    return vocab.role_words.get(key, key)
 
 
 __all__ = [

@@ -14,6 +14,7 @@ from ldn_cds.core.formatting import fmt_date, fmt_mg
 from ldn_cds.core.models import Case, DoseForm
 from ldn_cds.core.ruleset import NoteBlock, RuleSet
 from ldn_cds.core.sources import SourceOut, source_out
+from ldn_cds.core.texts import NoteWords, fill
 
 
 class _Out(BaseModel):
@@ -56,8 +57,10 @@ def _section(ruleset: RuleSet, block: NoteBlock) -> NoteSection:
     )
 
 
-def _days(first: int, last: int) -> str:
-    return f"day {first}" if first == last else f"days {first}-{last}"
+def _days(words: NoteWords, first: int, last: int) -> str:
+    if first == last:
+        return fill(words.day, day=str(first))
+    return fill(words.days, first=str(first), last=str(last))
 
 
 def prescription_lines(plan: DosePlan, ruleset: RuleSet) -> list[str]:
@@ -67,7 +70,8 @@ def prescription_lines(plan: DosePlan, ruleset: RuleSet) -> list[str]:
     pick-up does not break it.  Each fill whose content differs is its own prescription;
     identical fills are refills.  Together they reach the review date.
     """
-    when = "at bedtime" if plan.timing == "bedtime" else "in the morning"
+    words = ruleset.texts.notes
+    when = words.at_bedtime if plan.timing == "bedtime" else words.in_the_morning
     spec_key = "capsule_spec" if plan.form is DoseForm.CAPSULE else "liquid_spec"
     spec = ruleset.notes.compounding[spec_key].text
     lines: list[str] = []
@@ -75,32 +79,33 @@ def prescription_lines(plan: DosePlan, ruleset: RuleSet) -> list[str]:
         for line in plan.dispense:
             assert line.strength_mg is not None
             if line.refills == 0:
-                period = f"on {_days(line.day_from, line.day_to)} of LDN"
-                refills = "Refills: 0."
+                period = fill(words.capsule_on_days,
+                              days=_days(words, line.day_from, line.day_to))
+                refills = words.refills_none
             else:
-                period = f"daily from day {line.day_from} of LDN"
-                refills = f"Refills: {line.refills} (supply to day {line.day_to})."
-            lines.append(
-                f"Naltrexone HCl {fmt_mg(line.strength_mg)} capsules, compounded. "
-                f"Sig: take 1 capsule by mouth {when} {period}. "
-                f"Qty: #{int(line.quantity)} ({line.days} days). {refills}"
-            )
+                period = fill(words.capsule_daily_from, day=str(line.day_from))
+                refills = fill(words.refills, refills=str(line.refills), day=str(line.day_to))
+            lines.append(fill(
+                words.capsule_line, strength=fmt_mg(line.strength_mg), when=when,
+                period=period, quantity=str(int(line.quantity)), days=str(line.days),
+                refills=refills,
+            ))
     else:
         per_ml = ruleset.dosing.limits.liquid_mg_per_ml
         total = len(plan.dispense)
         for number, line in enumerate(plan.dispense, start=1):
             chart = "; ".join(
-                f"{dose / per_ml:g} mL ({fmt_mg(dose)}) on {_days(first, last)}"
+                fill(words.liquid_step, ml=f"{dose / per_ml:g}", dose=fmt_mg(dose),
+                     days=_days(words, first, last))
                 for first, last, dose in line.doses
             )
-            refills = (f"Refills: {line.refills} (supply to day {line.day_to})."
-                       if line.refills else "Refills: 0.")
-            lines.append(
-                f"Naltrexone {per_ml:g} mg/mL oral liquid, compounded "
-                f"(prescription {number} of {total}). Sig: by mouth {when}: {chart}. "
-                f"Qty: {line.quantity:g} mL ({line.days} days). {refills} "
-                "Keep refrigerated. Dispense with an oral syringe."
-            )
+            refills = (fill(words.refills, refills=str(line.refills), day=str(line.day_to))
+                       if line.refills else words.refills_none)
+            lines.append(fill(
+                words.liquid_line, strength=f"{per_ml:g}", number=str(number),
+                total=str(total), when=when, chart=chart, ml=f"{line.quantity:g}",
+                days=str(line.days), refills=refills,
+            ))
     lines.extend(spec)
     return lines
 
@@ -110,6 +115,7 @@ def build_notes(
 ) -> Notes:
     """Compounding and insurance notes for one case and its dose plan."""
     text = ruleset.notes
+    words = ruleset.texts.notes
     storage_key = "storage_capsule" if plan.form is DoseForm.CAPSULE else "storage_liquid"
     compounding = [
         _section(ruleset, text.compounding[key])
@@ -122,16 +128,17 @@ def build_notes(
     conditions = ", ".join(c.replace("_", " ") for c in case.pain.conditions or ()) or None
     types = ", ".join(t.value for t in case.pain.types or ()) or None
     diagnosis = "; ".join(
-        part for part in (conditions, f"pain type: {types}" if types else None) if part
-    ) or "not recorded"
+        part for part in (conditions, fill(words.pain_type, types=types) if types else None)
+        if part
+    ) or words.not_recorded
     months = case.pain.duration_months
-    duration = "not recorded" if months is None else f"{months} months"
+    duration = words.not_recorded if months is None else fill(words.months, months=str(months))
     prior = list(case.prior_therapies or ())
     prior_note = None
     if case.prior_therapies is None:
-        prior_note = "Prior therapies not recorded: insurers usually ask which were tried."
+        prior_note = words.prior_therapies_missing
     elif not prior:
-        prior_note = "No prior therapies recorded."
+        prior_note = words.prior_therapies_none
     # The insurer gets the supportive evidence only: negative or absent evidence, and the
     # negative half of conflicting evidence, stay on the clinician pages (issue 8).
     evidence = [
@@ -143,10 +150,10 @@ def build_notes(
     ]
     appeal = text.insurance["appeal"].text  # required by the loader
     monitoring = [
-        f"Titration from {fmt_date(plan.start_on)} to {fmt_mg(plan.target_mg)} "
-        f"(reached {fmt_date(plan.target_reached_on)}).",
-        f"Review on {fmt_date(plan.review_on)} ({plan.review_basis}); supply to "
-        f"{fmt_date(plan.supply_through)}.",
+        fill(words.titration, start=fmt_date(plan.start_on), target=fmt_mg(plan.target_mg),
+             reached=fmt_date(plan.target_reached_on)),
+        fill(words.review, date=fmt_date(plan.review_on), basis=plan.review_basis,
+             until=fmt_date(plan.supply_through)),
         *appeal[1:],
     ]
     rationale = appeal[:1]
@@ -159,12 +166,12 @@ def build_notes(
         evidence=evidence,
         monitoring_plan=monitoring,
     )
-    record_note = (
-        f"LDN plan ({ruleset.manifest.id} {ruleset.version}): {plan.protocol_name}; "
-        f"start {fmt_mg(plan.start_mg)} {plan.timing} on {fmt_date(plan.start_on)}, "
-        f"target {fmt_mg(plan.target_mg)} from {fmt_date(plan.target_reached_on)}; "
-        f"{plan.form.value}; review {fmt_date(plan.review_on)}. Off-label use; usually self-pay. "
-        "To do: counsel on opioid blockade and give the wallet card."
+    record_note = fill(
+        words.record_note, ruleset=ruleset.manifest.id, version=ruleset.version,
+        protocol=plan.protocol_name, start_dose=fmt_mg(plan.start_mg), timing=plan.timing,
+        start=fmt_date(plan.start_on), target=fmt_mg(plan.target_mg),
+        reached=fmt_date(plan.target_reached_on), form=plan.form.value,
+        review=fmt_date(plan.review_on),
     )
     return Notes(
         prescription=rx,

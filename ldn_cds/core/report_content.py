@@ -5,10 +5,12 @@ of plain-text blocks (headings, paragraphs, bullet lists, tables, boxes, a verdi
 wallet card).  The PDF adapter (:mod:`ldn_cds.pdf`) decides how the blocks look and escapes
 every string before it reaches reportlab; nothing here is markup.
 
-Handout wording.  Every clinical sentence of the patient handout is a constant below, tagged
-with the item of ``clinical-knowledge.md`` section 8 it renders ("§8.n"), or comes from a
-rule's ``patient_text``.  The wording is written for a reading grade of 8 or lower (see
-:mod:`ldn_cds.core.readability` and :func:`handout_body_text`).
+Wording.  Every sentence comes from the rule set, so the rule-set SHA-256 in the footer covers
+it: the handout's from ``resources/handout.yaml`` (tagged with the item of
+``clinical-knowledge.md`` it renders) or a rule's ``patient_text``, everything else from
+``resources/texts.yaml`` (:class:`ldn_cds.core.texts.Texts`).  The handout is written for a
+reading grade of 8 or lower (see :mod:`ldn_cds.core.readability` and
+:func:`handout_body_text`).
 
 Very long free text (a 5,000-character name) is clipped with an ellipsis in headers, the
 wallet card and table cells (:data:`NAME_LIMIT`, :data:`CELL_LIMIT`); paragraphs keep it whole
@@ -24,7 +26,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ldn_cds import INTENDED_USE
 from ldn_cds.core.assessment import Assessment, Finding, MissingItem, Verdict
 from ldn_cds.core.dosing import DosePlan, DoseStep
 from ldn_cds.core.formatting import fmt_date, fmt_mg, fmt_trace_state, fmt_value
@@ -32,6 +33,7 @@ from ldn_cds.core.models import Case, DoseForm
 from ldn_cds.core.response import meaningful_target
 from ldn_cds.core.ruleset import Effect, HandoutWording, Indicator, RuleSet
 from ldn_cds.core.sources import SourceOut
+from ldn_cds.core.texts import Texts, fill
 
 NAME_LIMIT = 120
 """Characters of a name or record id kept in headers and on the wallet card."""
@@ -180,26 +182,6 @@ INDICATOR_STYLE: dict[Indicator, tuple[str, str, Tone]] = {
     Indicator.INFO: ("ℹ", "INFO", "info"),
 }
 
-EVIDENCE_WORDS = {
-    "label": "drug label",
-    "guideline": "guideline",
-    "rct": "randomized trial",
-    "review": "review",
-    "observational": "observational study",
-    "lab": "laboratory data",
-    "expert_practice": "expert practice",
-    "news": "news report",
-    "inference": "inference",
-    "unverified": "unverified",
-}
-
-DIRECTION_WORDS = {
-    "positive": "Positive: controlled trials favour LDN",
-    "negative": "Negative: controlled trials found no benefit",
-    "conflicting": "Conflicting: trials disagree",
-    "insufficient": "Insufficient: too little controlled evidence",
-    "none": "No evidence found",
-}
 
 
 def clip(text: str, limit: int) -> str:
@@ -219,8 +201,8 @@ def _settings(settings: PrintSettings | None) -> PrintSettings:
     return settings if settings is not None else PrintSettings()
 
 
-def _patient_name(case: Case) -> str:
-    return case.patient.name or "Name not recorded"
+def _patient_name(case: Case, t: Texts) -> str:
+    return case.patient.name or t.summary.name_missing
 
 
 HEADER_NAME_LIMIT = 40
@@ -229,11 +211,11 @@ date of birth and the age always fit beside them (the full name is in the docume
 and on the handout's first heading)."""
 
 
-def _patient_line(case: Case, on: date) -> str:
+def _patient_line(case: Case, on: date, t: Texts) -> str:
     p = case.patient
     age = age_years(p.date_of_birth, on)
     parts = [
-        f"Patient: {clip(_patient_name(case), HEADER_NAME_LIMIT)}",
+        f"Patient: {clip(_patient_name(case, t), HEADER_NAME_LIMIT)}",
         f"Record: {clip(p.record_id, HEADER_NAME_LIMIT) if p.record_id else 'not recorded'}",
         f"Born: {fmt_date(p.date_of_birth) if p.date_of_birth else 'not recorded'}",
         f"Age: {'unknown' if age is None else age}",
@@ -271,12 +253,11 @@ def clinic_contact(s: PrintSettings) -> tuple[str, ...]:
     )
 
 
-def _footer(assessment: Assessment) -> Footer:
+def _footer(assessment: Assessment, t: Texts) -> Footer:
     rs = assessment.ruleset
-    text = (
-        f"Generated {fmt_date(assessment.assessed_on)}  •  ldn-cds {assessment.program_version}"
-        f"  •  rules {rs.id} {rs.version} (SHA-256 {rs.sha256[:HASH_PREFIX]})"
-    )
+    text = fill(t.summary.footer, date=fmt_date(assessment.assessed_on),
+                program=assessment.program_version, ruleset=rs.id, version=rs.version,
+                sha256=rs.sha256[:HASH_PREFIX])
     return Footer(text=text, generated_on=assessment.assessed_on)
 
 
@@ -315,8 +296,9 @@ def _source_line(src: SourceOut) -> str:
     return line
 
 
-def _evidence_words(tags: Iterable[str]) -> str:
-    return ", ".join(EVIDENCE_WORDS.get(t, t) for t in tags) or "not graded"
+def _evidence_words(tags: Iterable[str], t: Texts) -> str:
+    words = t.summary.evidence_words
+    return ", ".join(words.get(tag, tag) for tag in tags) or "not graded"
 
 
 # --------------------------------------------------------------------------------------------
@@ -324,24 +306,24 @@ def _evidence_words(tags: Iterable[str]) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _start_text(assessment: Assessment) -> str:
+def _start_text(assessment: Assessment, t: Texts) -> str:
     if assessment.earliest_start_on is not None:
         return fmt_date(assessment.earliest_start_on)
     if assessment.verdict in (Verdict.CONTRAINDICATED, Verdict.NEEDS_INFORMATION):
-        return "none (LDN is not to be started now)"
-    return "not yet known (the opioid washout cannot be dated)"
+        return t.summary.start_not_started
+    return t.summary.start_undated
 
 
 def _critical(assessment: Assessment) -> list[Finding]:
     return [f for f in assessment.findings if f.indicator is Indicator.CRITICAL]
 
 
-def _verdict_banner(assessment: Assessment) -> Banner:
+def _verdict_banner(assessment: Assessment, t: Texts) -> Banner:
     """Verdict, start date, washout end, and every critical finding by name."""
     symbol, tone = VERDICT_STYLE[assessment.verdict]
-    lines = [f"Earliest permitted start: {_start_text(assessment)}"]
+    lines = [fill(t.summary.start_label, start=_start_text(assessment, t))]
     if assessment.washout_ends_on is not None:
-        lines.append(f"Opioid washout ends: {fmt_date(assessment.washout_ends_on)}")
+        lines.append(fill(t.summary.washout_label, date=fmt_date(assessment.washout_ends_on)))
     critical = _critical(assessment)
     if critical:
         lines.append("Critical: " + "; ".join(
@@ -349,19 +331,7 @@ def _verdict_banner(assessment: Assessment) -> Banner:
     return Banner(symbol=symbol, title=assessment.verdict_text, lines=tuple(lines), tone=tone)
 
 
-NEXT_STEPS: dict[Verdict, str] = {
-    Verdict.CANDIDATE: "Prescribe as planned; give the patient the handout and wallet card.",
-    Verdict.CANDIDATE_WITH_CAUTIONS: (
-        "Read the cautions (page 2) before prescribing; then prescribe as planned and give "
-        "the patient the handout and wallet card."),
-    Verdict.NOT_YET: "Do not start LDN before the earliest permitted start.",
-    Verdict.CONTRAINDICATED: "Do not start LDN. Discuss other treatment for the pain.",
-    Verdict.NEEDS_INFORMATION: "Ask the questions below, then assess again before any start.",
-}
-"""The first thing to do, by verdict (the recommended actions of the rules follow it)."""
-
-
-def _reasons(assessment: Assessment) -> list[str]:
+def _reasons(assessment: Assessment, t: Texts) -> list[str]:
     """The verdict's reason in words: the title and summary of each rule that set it."""
     by_rule = {f.rule_id: f for f in assessment.findings}
     out: list[str] = []
@@ -373,12 +343,15 @@ def _reasons(assessment: Assessment) -> list[str]:
         if line not in out:
             out.append(line)
     if not out:
-        out.append("No rule holds LDN back: every safety question the rules ask was answered.")
+        out.append(t.summary.no_verdict_reason)
     return out
 
 
-def _next_steps(assessment: Assessment) -> list[str]:
-    out = [NEXT_STEPS[assessment.verdict]]
+def _next_steps(assessment: Assessment, t: Texts) -> list[str]:
+    """The first thing to do, by verdict (``texts.yaml`` summary.next_steps), then the
+    recommended actions of the rules."""
+    first: str = getattr(t.summary.next_steps, assessment.verdict.value)
+    out = [first]
     setting = set(assessment.verdict_rules)
     for f in assessment.findings:
         if f.status != "fired":
@@ -391,53 +364,61 @@ def _next_steps(assessment: Assessment) -> list[str]:
     plan = assessment.dose_plan
     if plan is not None and assessment.verdict in (Verdict.CANDIDATE,
                                                    Verdict.CANDIDATE_WITH_CAUTIONS):
-        out.append(f"Review on {fmt_date(plan.review_on)}.")
+        out.append(fill(t.summary.review_on, date=fmt_date(plan.review_on)))
     return out
 
 
-def _dose_line(assessment: Assessment) -> str:
+def _form_words(form: DoseForm, t: Texts) -> str:
+    return t.summary.capsules if form is DoseForm.CAPSULE else t.summary.liquid
+
+
+def _dose_line(assessment: Assessment, t: Texts) -> str:
     plan = assessment.dose_plan
+    w = t.summary
     if plan is None:
-        return assessment.dose_plan_note or "No dose plan."
-    when = "at bedtime" if plan.timing == "bedtime" else "in the morning"
-    form = "capsules" if plan.form is DoseForm.CAPSULE else "1 mg/mL oral liquid"
-    return (f"{fmt_mg(plan.start_mg)} {when} from {fmt_date(plan.start_on)}; target "
-            f"{fmt_mg(plan.target_mg)} from {fmt_date(plan.target_reached_on)} ({form}; "
-            f"{plan.protocol_name}); review {fmt_date(plan.review_on)}")
+        return assessment.dose_plan_note or w.no_dose_plan
+    when = w.at_bedtime if plan.timing == "bedtime" else w.in_the_morning
+    return fill(w.dose_line, start_dose=fmt_mg(plan.start_mg), when=when,
+                start=fmt_date(plan.start_on), target=fmt_mg(plan.target_mg),
+                reached=fmt_date(plan.target_reached_on), form=_form_words(plan.form, t),
+                protocol=plan.protocol_name, review=fmt_date(plan.review_on))
 
 
-def _mme_line(assessment: Assessment) -> str:
+def _mme_line(assessment: Assessment, t: Texts) -> str:
+    w = t.summary
     if assessment.mme_per_day is None:
-        why = assessment.mme_note or "no reason recorded"
-        why = why.removeprefix("not computable: ")
-        return f"not computable: {why}"
+        why = assessment.mme_note or w.mme_no_reason
+        prefix = fill(w.mme_not_computable, why="")
+        return fill(w.mme_not_computable, why=why.removeprefix(prefix))
     note = f"; {assessment.mme_note}" if assessment.mme_note else ""
-    return f"{assessment.mme_per_day:g} MME per day{note}"
+    return fill(w.mme_per_day, mme=f"{assessment.mme_per_day:g}") + note
 
 
-def _question(m: MissingItem) -> str:
-    return m.question + ("" if m.blocks_decision else " (caution; does not block)")
+def _question(m: MissingItem, t: Texts) -> str:
+    return m.question + ("" if m.blocks_decision else t.summary.question_caution)
 
 
-def bottom_line(assessment: Assessment) -> list[Block]:
+def bottom_line(assessment: Assessment, ruleset: RuleSet) -> list[Block]:
     """Page 1 of the summary: what a physician needs between patients, nothing else."""
+    t = ruleset.texts
+    w = t.summary
     out: list[Block] = [
-        _verdict_banner(assessment),
-        Para("", label="Why:"),
-        Bullets(tuple(_reasons(assessment))),
-        Para(_dose_line(assessment), label="First dose and target:"),
-        Para(_mme_line(assessment), label="Opioids (MME):"),
-        Para("", label="What to do next:"),
-        Bullets(tuple(_next_steps(assessment))),
+        _verdict_banner(assessment, t),
+        Para("", label=w.why_label),
+        Bullets(tuple(_reasons(assessment, t))),
+        Para(_dose_line(assessment, t), label=w.dose_label),
+        Para(_mme_line(assessment, t), label=w.mme_label),
+        Para("", label=w.next_label),
+        Bullets(tuple(_next_steps(assessment, t))),
     ]
     missing = sorted(assessment.missing_information, key=lambda m: not m.blocks_decision)
     if assessment.verdict is Verdict.NEEDS_INFORMATION and missing:
-        out.append(Para("", label="Questions to ask:"))
-        out.append(Bullets(tuple(_question(m) for m in missing)))
+        out.append(Para("", label=w.questions_label))
+        out.append(Bullets(tuple(_question(m, t) for m in missing)))
     return out
 
 
-def _finding_box(f: Finding) -> Box:
+def _finding_box(f: Finding, t: Texts) -> Box:
     symbol, word, tone = INDICATOR_STYLE[f.indicator]
     status = "fired" if f.status == "fired" else "cannot evaluate"
     blocks: list[Para | Bullets] = [
@@ -446,22 +427,22 @@ def _finding_box(f: Finding) -> Box:
     ]
     if f.inputs_missing:
         blocks.append(Para(", ".join(f.inputs_missing), label="Inputs missing:", style="small"))
-    blocks.append(Para(_evidence_words(f.evidence), label="Evidence grade:", style="small"))
+    blocks.append(Para(_evidence_words(f.evidence, t), label="Evidence grade:", style="small"))
     if f.sources_disagree:
         blocks.append(Para(f.sources_disagree, label="Sources disagree:", style="small"))
     blocks.append(Para("", label="Sources:", style="small"))
     blocks.append(Bullets(tuple(_source_line(s) for s in f.sources), style="small"))
     if f.override is not None:
         blocks.append(Para(
-            f"reason code {f.override.reason_code} (see Overrides)",
+            fill(t.summary.overridden, code=f.override.reason_code),
             label="Overridden:", style="small",
         ))
     return Box(title=f"{f.title}  [{f.rule_id} {f.rule_version}]", tone=tone, blocks=tuple(blocks),
                symbol=symbol)
 
 
-def _mme_blocks(assessment: Assessment) -> list[Block]:
-    out: list[Block] = [Heading("Opioids: MME and washout", 2)]
+def _mme_blocks(assessment: Assessment, t: Texts) -> list[Block]:
+    out: list[Block] = [Heading(t.summary.mme_heading, 2)]
     if assessment.mme:
         rows = tuple(
             (
@@ -476,8 +457,8 @@ def _mme_blocks(assessment: Assessment) -> list[Block]:
         )
         out.append(Table(("Drug", "Release", "Daily dose", "Factor", "MME/day", "Note"), rows,
                          (0.18, 0.13, 0.15, 0.09, 0.11, 0.34)))
-    total = ("not computable" if assessment.mme_per_day is None
-             else f"{assessment.mme_per_day:g} MME per day")
+    total = (t.assessment.mme_unknown if assessment.mme_per_day is None
+             else fill(t.summary.mme_per_day, mme=f"{assessment.mme_per_day:g}"))
     note = f" {assessment.mme_note}." if assessment.mme_note else ""
     out.append(Para(f"{total} (table: {assessment.mme_table}).{note}", label="Total:"))
     if assessment.washout:
@@ -500,13 +481,14 @@ def _mme_blocks(assessment: Assessment) -> list[Block]:
     return out
 
 
-def _evidence_blocks(assessment: Assessment) -> list[Block]:
-    out: list[Block] = [Heading("Evidence for this patient's pain", 2)]
+def _evidence_blocks(assessment: Assessment, t: Texts) -> list[Block]:
+    out: list[Block] = [Heading(t.summary.evidence_heading, 2)]
     if not assessment.evidence and not assessment.conditions_without_evidence:
-        out.append(Para("No pain condition or pain type recorded.", style="small"))
+        out.append(Para(t.summary.no_pain_recorded, style="small"))
+    directions = t.summary.direction_words
     for e in assessment.evidence:
         out.append(Para(
-            f"{DIRECTION_WORDS.get(e.direction, e.direction)} ({e.strength}). {e.summary}",
+            f"{directions.get(e.direction, e.direction)} ({e.strength}). {e.summary}",
             label=f"{e.title}:",
         ))
         out.append(Para(e.detail, style="small"))
@@ -514,7 +496,7 @@ def _evidence_blocks(assessment: Assessment) -> list[Block]:
     if assessment.conditions_without_evidence:
         out.append(Para(
             ", ".join(c.replace("_", " ") for c in assessment.conditions_without_evidence),
-            label="No evidence record for:", style="small",
+            label=t.summary.no_evidence_for, style="small",
         ))
     return out
 
@@ -534,11 +516,12 @@ def dose_table(plan: DosePlan) -> Table:
     return Table(("Dates", "Days", "Dose", amount), rows, (0.44, 0.12, 0.16, 0.28), role="dose")
 
 
-def _plan_blocks(assessment: Assessment) -> list[Block]:
+def _plan_blocks(assessment: Assessment, t: Texts) -> list[Block]:
     plan = assessment.dose_plan
-    out: list[Block] = [Heading("Dose plan", 2)]
+    out: list[Block] = [Heading(t.summary.plan_heading, 2)]
     if plan is None:
-        out.append(Para(assessment.dose_plan_note or "No dose plan.", label="No dose plan:"))
+        out.append(Para(assessment.dose_plan_note or t.summary.no_dose_plan,
+                        label="No dose plan:"))
         return out
     when = "bedtime" if plan.timing == "bedtime" else "morning"
     out.append(Table(
@@ -546,12 +529,12 @@ def _plan_blocks(assessment: Assessment) -> list[Block]:
         (
             ("Protocol", f"{plan.protocol_name} (chosen by {plan.chosen_by})"),
             ("Why", plan.default_reason),
-            ("Form", "capsules" if plan.form is DoseForm.CAPSULE else "1 mg/mL oral liquid"),
+            ("Form", _form_words(plan.form, t)),
             ("Timing", f"{when}: {plan.timing_reason}"),
             ("Start, target, ceiling",
-             f"{fmt_mg(plan.start_mg)} on {fmt_date(plan.start_on)}; target "
-             f"{fmt_mg(plan.target_mg)} from {fmt_date(plan.target_reached_on)}; "
-             f"ceiling {fmt_mg(plan.max_mg)}"),
+             fill(t.summary.plan_start_target, start_dose=fmt_mg(plan.start_mg),
+                  start=fmt_date(plan.start_on), target=fmt_mg(plan.target_mg),
+                  reached=fmt_date(plan.target_reached_on), ceiling=fmt_mg(plan.max_mg))),
             ("Review", f"{fmt_date(plan.review_on)} ({plan.review_basis})"),
         ),
         (0.22, 0.78), role="keyvalue",
@@ -574,16 +557,16 @@ def _plan_blocks(assessment: Assessment) -> list[Block]:
     return out
 
 
-def _notes_blocks(assessment: Assessment) -> list[Block]:
+def _notes_blocks(assessment: Assessment, t: Texts) -> list[Block]:
     notes = assessment.notes
     if notes is None:
         return []
-    out: list[Block] = [Heading("Prescription for the compounding pharmacy", 2)]
+    out: list[Block] = [Heading(t.summary.notes_heading, 2)]
     out.append(Box(title="Prescription", tone="neutral",
                    blocks=tuple(Para(line, style="small") for line in notes.prescription)))
     for section in notes.compounding:
         out.append(Para(" ".join(section.lines), label=f"{section.title}:", style="small"))
-    out.append(Heading("Insurance and cost", 2))
+    out.append(Heading(t.summary.insurance_heading, 2))
     pa = notes.prior_authorization
     in_letter = set(pa.rationale) | set(pa.monitoring_plan)
     for section in notes.insurance:
@@ -591,7 +574,7 @@ def _notes_blocks(assessment: Assessment) -> list[Block]:
             continue  # printed once, in the prior-authorization content below
         out.append(Para(" ".join(section.lines), label=f"{section.title}:", style="small"))
     out.append(Para(notes.cost_range, label="Cost:", style="small"))
-    out.append(Heading("Prior-authorization letter content", 3))
+    out.append(Heading(t.summary.prior_authorization_heading, 3))
     prior = ", ".join(pa.prior_therapies) if pa.prior_therapies else "none listed"
     if pa.prior_therapies_note:
         prior += f" ({pa.prior_therapies_note})"
@@ -606,7 +589,7 @@ def _notes_blocks(assessment: Assessment) -> list[Block]:
     return out
 
 
-def _override_blocks(assessment: Assessment) -> list[Block]:
+def _override_blocks(assessment: Assessment, t: Texts) -> list[Block]:
     if not assessment.overrides:
         return []
     out: list[Block] = [Heading("Overrides", 2)]
@@ -617,7 +600,7 @@ def _override_blocks(assessment: Assessment) -> list[Block]:
             f"reason code {o.reason_code}" + (f" ({who})" if who else ""),
             label=f"{o.rule_id}:",
         ))
-        out.append(Para(o.comment or "No comment recorded.", label="Comment:", style="small"))
+        out.append(Para(o.comment or t.summary.no_comment, label="Comment:", style="small"))
     return out
 
 
@@ -647,68 +630,67 @@ def build_summary(
 ) -> Document:
     """The clinician summary of one assessment, as blocks."""
     s = _settings(settings)
+    t = ruleset.texts
+    w = t.summary
     blocks: list[Block] = [
-        Heading(f"LDN clinical summary — assessed {fmt_date(assessment.assessed_on)}", 1),
-        *bottom_line(assessment),
-        Para(INTENDED_USE, label="Intended use:", style="muted"),
+        Heading(fill(w.title, date=fmt_date(assessment.assessed_on)), 1),
+        *bottom_line(assessment, ruleset),
+        Para(t.intended_use, label=w.intended_use_label, style="muted"),
         PageBreak(),
     ]
-    blocks.append(Heading("Findings", 2))
+    blocks.append(Heading(w.findings, 2))
     if assessment.findings:
-        blocks.extend(_finding_box(f) for f in assessment.findings)
+        blocks.extend(_finding_box(f, t) for f in assessment.findings)
     else:
-        blocks.append(Para("No rule produced a finding.", style="small"))
-    blocks.append(Heading("Missing information", 2))
-    unevaluated = [t.title for t in assessment.trace if t.outcome == "cannot_evaluate"]
+        blocks.append(Para(w.no_findings, style="small"))
+    blocks.append(Heading(w.missing_information, 2))
+    unevaluated = [x.title for x in assessment.trace if x.outcome == "cannot_evaluate"]
     if assessment.missing_information:
         blocks.append(Bullets(tuple(
-            f"{m.question} ({m.input}; {'blocks the decision' if m.blocks_decision else 'caution'}"
-            f"; rules: {', '.join(m.rule_ids)})"
+            fill(w.missing_line, question=m.question, input=m.input,
+                 blocks=w.blocks_decision if m.blocks_decision else w.caution,
+                 rules=", ".join(m.rule_ids))
             for m in assessment.missing_information
         ), style="small"))
     elif unevaluated:
-        blocks.append(Para(
-            "No question listed, but these rules could not be evaluated: "
-            + "; ".join(unevaluated) + ".", style="small"))
+        blocks.append(Para(fill(w.unevaluated, titles="; ".join(unevaluated)), style="small"))
     else:
-        blocks.append(Para("None: every input the rules need was recorded.", style="small"))
+        blocks.append(Para(w.nothing_missing, style="small"))
     if assessment.medicines:
-        blocks.append(Heading("Medicines as recognised", 2))
+        blocks.append(Heading(w.medicines, 2))
         blocks.append(Table(
             ("Entry as written", "Where", "Recognised as"),
             tuple((clip(m.entry, CELL_LIMIT),
                    "opioid list" if m.field.startswith("opioids") else "other medicines",
                    m.recognised_as) for m in assessment.medicines),
             (0.30, 0.16, 0.54)))
-    blocks.extend(_override_blocks(assessment))
-    blocks.extend(_mme_blocks(assessment))
-    blocks.extend(_evidence_blocks(assessment))
-    blocks.extend(_plan_blocks(assessment))
-    blocks.extend(_notes_blocks(assessment))
+    blocks.extend(_override_blocks(assessment, t))
+    blocks.extend(_mme_blocks(assessment, t))
+    blocks.extend(_evidence_blocks(assessment, t))
+    blocks.extend(_plan_blocks(assessment, t))
+    blocks.extend(_notes_blocks(assessment, t))
     blocks.append(PageBreak())
-    blocks.append(Heading("Appendix: rule trace", 2))
-    not_fired = sum(1 for t in assessment.trace if t.outcome == "not_fired")
+    blocks.append(Heading(w.trace_heading, 2))
+    not_fired = sum(1 for x in assessment.trace if x.outcome == "not_fired")
     blocks.append(Para(
-        f"The rules of {ruleset.manifest.id} {ruleset.version} (SHA-256 {ruleset.sha256}) "
-        "that fired or could not be evaluated, with the input values each read and the inputs "
-        f"that were missing. {not_fired} of {len(assessment.trace)} rules did not fire; the "
-        "full trace is in the JSON output (ldn-cds assess --json) and in the window.",
+        fill(w.trace_intro, ruleset=ruleset.manifest.id, version=ruleset.version,
+             sha256=ruleset.sha256, not_fired=str(not_fired), total=str(len(assessment.trace))),
         style="small",
     ))
     blocks.append(_trace_table(assessment))
-    name = clip(_patient_name(case), NAME_LIMIT)
+    name = clip(_patient_name(case, t), NAME_LIMIT)
     return Document(
         kind="summary",
-        title=f"LDN clinical summary: {name}",
-        subject=f"Low-dose naltrexone assessment, {fmt_date(assessment.assessed_on)}: "
-                f"{assessment.verdict_text}",
+        title=fill(w.document_title, name=name),
+        subject=fill(w.document_subject, date=fmt_date(assessment.assessed_on),
+                     verdict=assessment.verdict_text),
         author=_author(s),
         header=Header(
             clinic_lines=_clinic_lines(s),
-            patient_line=_patient_line(case, assessment.assessed_on),
+            patient_line=_patient_line(case, assessment.assessed_on, t),
             right_line=clip(f"Prescriber: {s.prescriber}", NAME_LIMIT) if s.prescriber else "",
         ),
-        footer=_footer(assessment),
+        footer=_footer(assessment, t),
         blocks=tuple(blocks),
         paper=s.paper,
         large_print=False,
@@ -732,11 +714,12 @@ def _clinic_box(h: HandoutWording, s: PrintSettings) -> Box:
                blocks=tuple(Para(line) for line in clinic_contact(s)))
 
 
-def _who(s: PrintSettings) -> str:
-    name = clip(s.clinic_name, NAME_LIMIT) if s.clinic_name else "your clinic"
+def _who(s: PrintSettings, t: Texts) -> str:
+    w = t.handout
+    name = clip(s.clinic_name, NAME_LIMIT) if s.clinic_name else w.your_clinic
     if s.clinic_phone:
-        return f"{name} at {clip(s.clinic_phone, NAME_LIMIT)}"
-    return f"{name} at the number in the box at the top"
+        return fill(w.who_with_phone, name=name, phone=clip(s.clinic_phone, NAME_LIMIT))
+    return fill(w.who_without_phone, name=name)
 
 
 def _paras(lines: Sequence[str], **values: str) -> list[Block]:
@@ -765,13 +748,13 @@ def _patient_texts(assessment: Assessment, *, with_plan: bool) -> list[str]:
     return seen
 
 
-def handout_dose_table(plan: DosePlan) -> Table:
+def handout_dose_table(plan: DosePlan, t: Texts) -> Table:
     """The patient's calendar: dates, dose and how much to take (capsules or mL)."""
     rows = tuple(
         (step_dates(step), fmt_mg(step.dose_mg), step_amount(step, plan.form))
         for step in plan.steps
     )
-    return Table(("Dates", "Dose", "How much to take"), rows, (0.48, 0.20, 0.32), role="dose",
+    return Table(("Dates", "Dose", t.handout.how_much), rows, (0.48, 0.20, 0.32), role="dose",
                  style="body")
 
 
@@ -817,17 +800,18 @@ def _surgery_lines(h: HandoutWording, case: Case, *, card: bool) -> tuple[str, .
 def _handout_plan(
     h: HandoutWording, plan: DosePlan, case: Case, ruleset: RuleSet
 ) -> list[Block]:
-    out: list[Block] = [Heading("Your LDN plan", 2)]
+    w = ruleset.texts.handout
+    out: list[Block] = [Heading(w.plan, 2)]
     out.extend(_paras((h.start_plan,), start=fmt_date(plan.start_on)))
-    out.append(handout_dose_table(plan))
+    out.append(handout_dose_table(plan, ruleset.texts))
     out.extend(_paras((h.review,), review=fmt_date(plan.review_on)))
-    out.append(Heading("How to take it", 2))
+    out.append(Heading(w.how_to_take, 2))
     how = list(h.how_to_take["morning" if plan.timing == "morning" else "bedtime"])
     how.extend(h.how_liquid if plan.form is DoseForm.LIQUID else (h.how_capsule,))
     how.append(h.missed_dose)
     how.extend(h.storage)
     out.append(Bullets(tuple(how)))
-    out.append(Heading("The first weeks", 2))
+    out.append(Heading(w.first_weeks, 2))
     first = list(h.first_weeks)
     if plan.timing == "bedtime":
         first.append(h.morning_tip)
@@ -841,16 +825,18 @@ def _opioid_box(h: HandoutWording) -> Box:
                blocks=(Bullets(tuple(h.opioid_box)),))
 
 
-def _call_blocks(h: HandoutWording, s: PrintSettings, reasons: Sequence[str]) -> list[Block]:
+def _call_blocks(
+    h: HandoutWording, s: PrintSettings, reasons: Sequence[str], t: Texts
+) -> list[Block]:
     """Who to call for what, in three tiers: 911, 988, then the clinic."""
     out: list[Block] = [
-        Heading("When to get help", 2),
+        Heading(t.handout.get_help, 2),
         Para(h.emergency_intro, label=h.emergency_label),
         Bullets(tuple(h.emergency_reasons)),
         Para(h.crisis, label=h.crisis_label),
     ]
     if reasons:
-        out.append(Para(h.call_intro.replace("{who}", _who(s)), label=h.call_label))
+        out.append(Para(h.call_intro.replace("{who}", _who(s, t)), label=h.call_label))
         out.append(Bullets(tuple(reasons)))
     return out
 
@@ -860,21 +846,23 @@ def diary_weeks(plan: DosePlan) -> int:
     return max((plan.review_on - plan.start_on).days // 7 + 1, 1)
 
 
-def _diary_table(plan: DosePlan) -> Table:
+def _diary_table(plan: DosePlan, t: Texts) -> Table:
     rows = tuple(
         (str(week), fmt_date(plan.start_on + timedelta(days=7 * (week - 1))), "", "")
         for week in range(1, diary_weeks(plan) + 1)
     )
-    return Table(("Week", "Week of", "Pain 0-10", "What I could do this week"), rows,
+    return Table(("Week", "Week of", "Pain 0-10", t.handout.diary_could_do), rows,
                  (0.13, 0.22, 0.15, 0.50), role="diary", style="body")
 
 
-def _wallet_card(h: HandoutWording, case: Case, s: PrintSettings, plan: DosePlan) -> WalletCard:
+def _wallet_card(
+    h: HandoutWording, case: Case, s: PrintSettings, plan: DosePlan, t: Texts
+) -> WalletCard:
     return WalletCard(
         title=h.card_title,
         lines=(
-            f"Name: {clip(_patient_name(case), NAME_LIMIT)}",
-            f"Dose: {plan.start_mg:g} to {fmt_mg(plan.target_mg)} once a day",
+            f"Name: {clip(_patient_name(case, t), NAME_LIMIT)}",
+            fill(t.handout.card_dose, start=f"{plan.start_mg:g}", target=fmt_mg(plan.target_mg)),
             *clinic_contact(s),
         ),
         footer=h.card_footer,
@@ -892,66 +880,69 @@ def build_handout(
     """
     s = _settings(settings)
     h = ruleset.handout
+    t = ruleset.texts
+    w = t.handout
     verdict = assessment.verdict
     plan = assessment.dose_plan
     starting = verdict not in (Verdict.CONTRAINDICATED, Verdict.NEEDS_INFORMATION)
-    name = clip(_patient_name(case), NAME_LIMIT)
-    title = "Your LDN plan" if plan is not None else "About LDN for you"
-    blocks: list[Block] = [Heading(f"{title}: {name}", 1)]
+    name = clip(_patient_name(case, t), NAME_LIMIT)
+    title = fill(w.heading, title=w.title_plan if plan is not None else w.title_no_plan,
+                 name=name)
+    blocks: list[Block] = [Heading(title, 1)]
     blocks.extend(_paras(h.intro))
     blocks.append(_clinic_box(h, s))
     if verdict is Verdict.NOT_YET:
-        blocks.append(Heading("Why you need to wait", 2))
+        blocks.append(Heading(w.wait, 2))
         if assessment.earliest_start_on is not None:
             blocks.extend(_paras(h.not_yet_dated, start=fmt_date(assessment.earliest_start_on)))
         else:
             blocks.extend(_paras(h.not_yet_undated))
     elif verdict is Verdict.CONTRAINDICATED:
-        blocks.append(Heading("LDN is not being started", 2))
+        blocks.append(Heading(w.not_started, 2))
         blocks.extend(_paras(h.contraindicated))
     elif verdict is Verdict.NEEDS_INFORMATION:
-        blocks.append(Heading("LDN is not being started yet", 2))
+        blocks.append(Heading(w.not_started_yet, 2))
         blocks.extend(_paras(h.needs_information))
     if starting:
         blocks.append(_opioid_box(h))
     texts = _patient_texts(assessment, with_plan=plan is not None)
     if texts:
-        blocks.append(Heading("Notes for you", 2))
+        blocks.append(Heading(w.notes, 2))
         blocks.append(Bullets(tuple(texts)))
     if starting:
         if plan is not None:
             blocks.extend(_handout_plan(h, plan, case, ruleset))
         else:
             blocks.append(Para(h.not_yet_plan_later))
-        blocks.append(Heading("Surgery and emergencies", 2))
+        blocks.append(Heading(w.surgery, 2))
         blocks.append(Bullets(_surgery_lines(h, case, card=plan is not None)))
-        blocks.extend(_call_blocks(h, s, _call_reasons(h, assessment)))
-        blocks.append(Heading("Cost and insurance", 2))
+        blocks.extend(_call_blocks(h, s, _call_reasons(h, assessment), t))
+        blocks.append(Heading(w.cost, 2))
         blocks.append(Bullets(tuple(h.cost)))
         if plan is not None:
-            blocks.append(Heading("My pain diary", 2))
+            blocks.append(Heading(w.diary, 2))
             blocks.append(Para(h.diary))
-            blocks.append(_diary_table(plan))
+            blocks.append(_diary_table(plan, t))
             # last: the card on a page of its own with a blank back (see the PDF adapter)
-            blocks.append(_wallet_card(h, case, s, plan))
+            blocks.append(_wallet_card(h, case, s, plan, t))
     else:
-        blocks.append(Heading("What happens next", 2))
+        blocks.append(Heading(w.next, 2))
         contraindicated = verdict is Verdict.CONTRAINDICATED
         blocks.extend(_paras(
             h.contraindicated_next if contraindicated else h.needs_information_next))
-        blocks.append(Para(h.questions.replace("{who}", _who(s))))
+        blocks.append(Para(h.questions.replace("{who}", _who(s, t))))
         blocks.append(Para(h.crisis, label=h.crisis_label))
     return Document(
         kind="handout",
-        title=f"{title}: {name}",
-        subject="Low-dose naltrexone (LDN): patient information",
+        title=title,
+        subject=w.subject,
         author=_author(s),
         header=Header(
             clinic_lines=_clinic_lines(s),
             patient_line=f"For: {name}",
             right_line=clip(f"Prescriber: {s.prescriber}", NAME_LIMIT) if s.prescriber else "",
         ),
-        footer=_footer(assessment),
+        footer=_footer(assessment, t),
         blocks=tuple(blocks),
         paper=s.paper,
         large_print=s.large_print,

@@ -34,6 +34,7 @@ from ldn_cds.core.ruleset import (
     BibEntry,
     BibliographyFile,
     EvidenceFile,
+    EvidenceTag,
     HandoutWording,
     Manifest,
     NotesFile,
@@ -44,8 +45,10 @@ from ldn_cds.core.ruleset import (
     SourceRef,
     Tables,
 )
+from ldn_cds.core.texts import Texts
 
 MANIFEST = "ruleset.yaml"
+TEXTS = "texts.yaml"
 SINGLE_FILES: dict[str, type[BaseModel]] = {
     MANIFEST: Manifest,
     "bibliography.yaml": BibliographyFile,
@@ -53,6 +56,7 @@ SINGLE_FILES: dict[str, type[BaseModel]] = {
     "protocols.yaml": ProtocolFile,
     "notes.yaml": NotesFile,
     "handout.yaml": HandoutWording,
+    TEXTS: Texts,
 }
 TABLE_FILES = {
     "washout": "tables/washout.yaml",
@@ -75,6 +79,8 @@ ENTRY_FILES: dict[str, type[BaseModel]] = {
 """Data of the intake's coded entry: condition list and label maximum daily doses."""
 KIND_ORDER = ("safety", "caution", "evidence", "dosing", "information")
 """Order of rules in the trace and the catalogue: what can stop a start comes first."""
+_DIRECTIONS = {"positive", "negative", "conflicting", "insufficient", "none"}
+"""The evidence directions of evidence.yaml (EvidenceRecord.direction)."""
 _PAIN_TYPES = {"inflammatory", "neuropathic", "nociplastic", "nociceptive", "mixed"}
 
 
@@ -169,10 +175,18 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
         else:
             vocab_parts[name] = _validate(model, files[name], name, problems)
     vocabulary = None
+    texts = parsed.get(TEXTS)
     if all(isinstance(vocab_parts.get(n), m) for n, m in VOCABULARY_FILES.items()):
+        words = texts.medicines if isinstance(texts, Texts) else None
         vocabulary, vocab_problems = assemble(
             vocab_parts["vocabulary/curated.yaml"], vocab_parts["vocabulary/rxnorm_opioids.json"],
             vocab_parts["vocabulary/not_opioids.yaml"],
+            role_words=None if words is None else {
+                **{role.value: text for role, text in words.roles.items()},
+                "not_recognised": words.not_recognised},
+            release_words=None if words is None else {
+                release.value: text for release, text in words.releases.items()},
+            phrases=None if words is None else words.phrases.model_dump(),
         )
         problems.extend(Problem(p.file, p.location, p.message) for p in vocab_problems)
 
@@ -307,6 +321,8 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
             if key not in getattr(notes, section):
                 problems.append(Problem("notes.yaml", f"{section}.{key}",
                                         "required block missing"))
+    if isinstance(texts, Texts):
+        _check_texts(texts, problems)
     entry_data: dict[str, Any] = {}
     for name, model in ENTRY_FILES.items():
         if name in files:
@@ -335,6 +351,7 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
         or not isinstance(dosing, ProtocolFile)
         or not isinstance(notes, NotesFile)
         or not isinstance(handout, HandoutWording)
+        or not isinstance(texts, Texts)
         or table_obj is None
         or vocabulary is None
         or not isinstance(conditions, ConditionVocabulary)
@@ -352,12 +369,29 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
         dosing=dosing,
         notes=notes,
         handout=handout,
+        texts=texts,
         conditions=conditions,
         opioid_max_daily=max_daily,
         fhir=fhir,
         vocabulary=vocabulary,
         rule_files=rule_files,
     )
+
+
+def _check_texts(texts: Texts, problems: list[Problem]) -> None:
+    """Keys that name things of the program: every fact has its question, every evidence
+    grade and evidence direction its words, and nothing else."""
+    for loc, keys, expected in (
+        ("questions", set(texts.questions), set(FACTS)),
+        ("summary.evidence_words", set(texts.summary.evidence_words),
+         {tag.value for tag in EvidenceTag}),
+        ("summary.direction_words", set(texts.summary.direction_words), _DIRECTIONS),
+    ):
+        for key in sorted(expected - keys):
+            problems.append(Problem(TEXTS, f"{loc}.{key}", "missing"))
+        for key in sorted(keys - expected):
+            problems.append(Problem(TEXTS, f"{loc}.{key}",
+                                    f"unknown key; known: {', '.join(sorted(expected))}"))
 
 
 def _check_entry_data(

@@ -29,6 +29,7 @@ from ldn_cds.core.fhir_import import FhirMapping
 from ldn_cds.core.medicines import Role, Vocabulary
 from ldn_cds.core.models import DoseForm, DoseUnit, Release
 from ldn_cds.core.plausibility import MaxDailyTable
+from ldn_cds.core.texts import Texts
 
 SEMVER = r"^\d+\.\d+\.\d+$"
 RULE_ID = r"^[a-z][a-z0-9-]*$"
@@ -501,6 +502,7 @@ class RuleSet(_Data):
     dosing: ProtocolFile
     notes: NotesFile
     handout: HandoutWording
+    texts: Texts = Field(description="Every other sentence of the outputs (texts.yaml).")
     conditions: ConditionVocabulary = Field(
         description="The coded pain conditions the intake offers (vocabulary/conditions.yaml).")
     opioid_max_daily: MaxDailyTable = Field(

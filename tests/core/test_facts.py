@@ -151,11 +151,13 @@ def test_simple_facts(
     assert Context(make_case(patch), ON, ruleset).fact(fact) == expected
 
 
-def test_every_fact_has_a_question_and_kind() -> None:
+def test_every_fact_has_a_question_and_kind(ruleset: RuleSet) -> None:
+    assert set(ruleset.texts.questions) == set(FACTS)
     for name, (spec, fn) in FACTS.items():
         assert spec.name == name
         assert spec.kind in {"bool", "enum", "number", "list"}
-        assert spec.question.endswith("?") or "(" in spec.question, name
+        question = ruleset.texts.questions[name]
+        assert question.endswith("?") or "(" in question, name
         assert callable(fn)
         if spec.kind == "enum":
             assert spec.allowed, name

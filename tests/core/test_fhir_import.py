@@ -469,3 +469,24 @@ def test_any_bundle_imports_with_a_report_or_fails_clearly(ruleset: RuleSet,
         # nothing in a bundle ever makes the importer answer "no opioids"
         assert opioids.get("status") != "none"
         json.dumps(result.case_data)  # writable as a case file
+
+
+# -- the hand-made bundles are valid FHIR (checked by an independent model library) ---------------
+
+
+@pytest.mark.parametrize("path", sorted(DATA.glob("*.json")), ids=lambda p: p.name)
+def test_hand_made_bundle_is_valid_fhir(path: Path) -> None:
+    from fhir.resources.R4B.bundle import Bundle  # R4 JSON parses as R4B (platform notes)
+
+    bundle = Bundle.model_validate(load(path.name))
+    assert bundle.entry
+
+
+def test_the_fhir_check_would_catch_a_broken_resource() -> None:
+    from fhir.resources.R4B.bundle import Bundle
+    from pydantic import ValidationError
+
+    data = load("epic-percocet-current.json")
+    data["entry"][2]["resource"]["dosageInstruction"][0]["timing"]["repeat"]["periodUnit"] = 6
+    with pytest.raises(ValidationError):
+        Bundle.model_validate(data)

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from ldn_cds import INTENDED_USE
 from ldn_cds.core.assessment import Verdict, assess
 from ldn_cds.core.report_content import (
     Banner,
@@ -87,7 +86,7 @@ def test_summary_has_every_required_part(make_case: Any, ruleset: RuleSet) -> No
     banner = next(b for b in summary.blocks if isinstance(b, Banner))
     assert banner.title == a.verdict_text
     assert banner.symbol
-    assert INTENDED_USE in text
+    assert ruleset.texts.intended_use in text
     boxes = [b for b in summary.blocks if isinstance(b, Box)]
     box_text = [" ".join(p.text for p in b.blocks if isinstance(p, Para)) for b in boxes]
     for finding in a.findings:

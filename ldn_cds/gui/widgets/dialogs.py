@@ -202,7 +202,7 @@ def about_html(ruleset: RuleSet) -> str:
     return (
         f"<h2>ldn-cds {escape(ldn_cds.__version__)}</h2>"
         "<p>Clinical decision support for low-dose naltrexone (LDN) in chronic pain.</p>"
-        f"<p><b>Intended use.</b> {escape(ldn_cds.INTENDED_USE)}</p>"
+        f"<p><b>Intended use.</b> {escape(ruleset.texts.intended_use)}</p>"
         f"<p><b>Rule set:</b> {escape(ruleset.manifest.title)}<br>"
         f"{escape(ruleset.manifest.id)} version {escape(ruleset.version)}, released "
         f"{ruleset.manifest.released_on.isoformat()}<br>"
