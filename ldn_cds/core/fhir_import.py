@@ -385,6 +385,8 @@ class _Medicine:
     dosages: list[dict[str, Any]]
     where: str
     caveats: list[str] = field(default_factory=list)
+    ingredients: list[Any] = field(default_factory=list)
+    """Medication.ingredient of a referenced or contained Medication (with strengths)."""
 
 
 def _medication_concept(entry: _Entry, resolver: _Resolver
@@ -542,6 +544,7 @@ class _Importer:
                                   "a case is one patient: export one patient's record")
         if patients:
             self.patient(patients[0])
+            self.check_subjects(entries, patients[0])
         else:
             self.note(None, "no Patient resource: name, record number, birth date and sex "
                       "stay empty", rtype="Patient")
@@ -573,6 +576,29 @@ class _Importer:
         self.finish_observations(pain, pregnancy)
         self.finish_medicines(medicines)
         return self.result()
+
+    def check_subjects(self, entries: Sequence[_Entry], patient: _Entry) -> None:
+        """Every resource that names its patient names this one: a bundle that mixes
+        patients would put one patient's opioids into another's case."""
+        keys = {f"Patient/{patient.id}"} if patient.id else set()
+        if patient.full_url:
+            keys.add(patient.full_url)
+        if not keys:
+            return
+        for entry in entries:
+            if entry.type not in MAPPED_TYPES or entry.type in ("Patient", "Medication"):
+                continue
+            for name in ("subject", "patient"):
+                ref_obj = _obj(entry.resource.get(name), f"{entry.where}.{name}")
+                ref = None if ref_obj is None else _str(ref_obj.get("reference"),
+                                                        f"{entry.where}.{name}.reference")
+                if ref is None:
+                    continue
+                tail = "/".join(ref.rstrip("/").split("/")[-2:])
+                if ref not in keys and tail not in keys:
+                    raise FhirImportError(f"{entry.where}.{name}.reference",
+                                          f"{ref!r} is not the bundle's patient "
+                                          f"({sorted(keys)[0]}): export one patient's record")
 
     # -- Patient ---------------------------------------------------------------------------
 
@@ -768,7 +794,7 @@ class _Importer:
         status = _str(res.get("status"), f"{where}.status", required=True) or ""
         if kind == "MedicationRequest":
             _str(res.get("intent"), f"{where}.intent", required=True)
-        concept, _ingredients, problem = _medication_concept(entry, resolver)
+        concept, ingredients, problem = _medication_concept(entry, resolver)
         code, display = _rxnorm(concept, f"{where}.medication",
                                 self.vocab, self.mapping.url("rxnorm"))
         text = _concept_text(concept, f"{where}.medication") or display
@@ -787,7 +813,8 @@ class _Importer:
                   else res.get("dosageInstruction") if kind == "MedicationDispense"
                   else res.get("dosage"),
                   f"{where}.dosage"))) if d is not None]
-        med = _Medicine(kind, entry.id, text, display, "unknown", None, dosages, where)
+        med = _Medicine(kind, entry.id, text, display, "unknown", None, dosages, where,
+                        ingredients=ingredients)
         if status in ("entered-in-error", "cancelled", "draft", "not-taken", "declined"):
             self.note(entry, f"{text}: status {status}; ignored")
             return None
@@ -870,6 +897,8 @@ class _Importer:
             strength = _opioid_strength(med.rxnorm_display, ingredient, self.vocab)
         if strength is None:
             strength = _opioid_strength(med.text, ingredient, self.vocab)
+        if strength is None:
+            strength = self.ingredient_strength(med, ingredient)
         use: str | None = None
         for i, dosage in enumerate(med.dosages):
             caveats: list[str] = []
@@ -910,6 +939,37 @@ class _Importer:
         else:
             med.caveats.append("no dosage instructions: no daily dose")
         return None, None, use
+
+    def ingredient_strength(self, med: _Medicine, ingredient: str
+                            ) -> tuple[float, bool] | None:
+        """(strength in mg, per hour) of ``ingredient`` from Medication.ingredient: a Ratio
+        of mg (or mcg/h, mg/h for a patch) per one tablet, film, patch ..."""
+        where = f"{med.where} -> Medication.ingredient"
+        for j, raw in enumerate(med.ingredients):
+            item = _obj(raw, f"{where}[{j}]")
+            if item is None:
+                continue
+            label = _concept_text(_obj(item.get("itemCodeableConcept"),
+                                       f"{where}[{j}].itemCodeableConcept"), where)
+            if label is None or ingredient not in recognise(self.vocab, label).ingredients:
+                continue
+            ratio = _obj(item.get("strength"), f"{where}[{j}].strength") or {}
+            num = _obj(ratio.get("numerator"), f"{where}[{j}].strength.numerator") or {}
+            den = _obj(ratio.get("denominator"), f"{where}[{j}].strength.denominator") or {}
+            value = _num(num.get("value"), f"{where}[{j}].strength.numerator.value")
+            per = _num(den.get("value"), f"{where}[{j}].strength.denominator.value") or 1.0
+            unit = str(num.get("code") or num.get("unit") or "").strip().lower()
+            if value is None or value <= 0 or per <= 0:
+                return None
+            if unit in _UCUM_MG:
+                return value / per, False
+            if unit in ("ug/h", "mcg/h", "mcg/hr", "ug/hr"):
+                return value / per / 1000, True
+            if unit in ("mg/h", "mg/hr"):
+                return value / per, True
+            med.caveats.append(f"ingredient strength unit {unit or '(none)'!r} not read")
+            return None
+        return None
 
     def finish_medicines(self, medicines: list[_Medicine]) -> None:
         opioids: list[dict[str, Any]] = []

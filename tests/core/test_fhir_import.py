@@ -163,6 +163,20 @@ def test_contained_medication_and_other_medicines(ruleset: RuleSet) -> None:
     assert any("not read" in r for r in reasons(result, "Encounter", "e1"))
 
 
+def test_cerner_medication_with_ingredient_strength_and_urn_references(
+        ruleset: RuleSet) -> None:
+    result = run(load("cerner-dilaudid-ingredient-strength.json"), ruleset)
+    med = only_opioid(result)
+    # Dilaudid names no strength; Medication.ingredient says 2 mg per tablet; 1 tablet every
+    # 4 hours as needed is at most 6 tablets, 12 mg hydromorphone a day
+    assert (med["drug"], med["daily_dose"], med["use"]) == ("Dilaudid oral tablet", 12,
+                                                            "as_needed")
+    assert result.case_data["patient"]["record_id"] == "10002700"
+    assert "other_medications" not in result.case_data  # gabapentin was completed in March
+    assert any("stopped or completed" in r
+               for r in reasons(result, "MedicationStatement", "ms-gaba"))
+
+
 def test_look_alikes_do_not_map(ruleset: RuleSet) -> None:
     result = run(load("look-alikes.json"), ruleset)
     case = result.case_data
@@ -211,6 +225,7 @@ FEMALE = {"patient": {"pregnant": False}}
 @pytest.mark.parametrize(("name", "extra", "verdict"), [
     ("epic-percocet-current.json", FEMALE, "not_yet"),  # a current full agonist
     ("cerner-fentanyl-patch.json", {}, "not_yet"),
+    ("cerner-dilaudid-ingredient-strength.json", FEMALE, "not_yet"),
     ("contained-morphine-er.json",
      {**FEMALE, "history": {"hypothyroidism_on_levothyroxine": True}}, "not_yet"),
     ("suboxone-film-statement.json",
@@ -333,6 +348,12 @@ def test_male_and_pregnant_in_one_record_is_a_problem_not_a_case(ruleset: RuleSe
     ({"resourceType": "Bundle", "type": "collection",
       "entry": [{"resource": {"resourceType": "Patient", "id": "a"}},
                 {"resource": {"resourceType": "Patient", "id": "b"}}]}, "entry"),
+    ({"resourceType": "Bundle", "type": "collection",
+      "entry": [{"resource": {"resourceType": "Patient", "id": "a"}},
+                {"resource": {"resourceType": "MedicationStatement", "status": "active",
+                              "subject": {"reference": "Patient/b"},
+                              "medicationCodeableConcept": {"text": "oxycodone"}}}]},
+     "entry[1].resource.subject.reference"),
 ])
 def test_bad_input_names_the_field(ruleset: RuleSet, bundle: Any, where: str) -> None:
     with pytest.raises(FhirImportError) as info:
