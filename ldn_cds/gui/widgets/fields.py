@@ -7,15 +7,27 @@ Text that does not parse is passed on as entered, so the core's validation repor
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, Signal
-from PySide6.QtGui import QRegularExpressionValidator, QWheelEvent
+from PySide6.QtCore import QDate, QEvent, QLocale, QObject, QRegularExpression, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QIcon,
+    QPainter,
+    QPen,
+    QPixmap,
+    QRegularExpressionValidator,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
     QButtonGroup,
+    QCalendarWidget,
     QCheckBox,
     QComboBox,
     QCompleter,
@@ -27,8 +39,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ldn_cds.core.dates import PATTERN, Order, TypedDate, order_of, read_date
+
 NOT_ASKED = "Not asked"
 ERROR_STYLE = "color: #a40000;"
+WARNING_STYLE = "color: #7a4d00; font-weight: bold;"
+NOTE_STYLE = "color: palette(dark);"
 
 
 def humanize(value: str) -> str:
@@ -189,16 +205,120 @@ class TextField(QLineEdit):
         self.setText("" if value is None else str(value))
 
 
+def locale_order() -> Order:
+    """Day/month order of the current locale (``QLocale()``): MDY, DMY or YMD."""
+    return order_of(QLocale().dateFormat(QLocale.FormatType.ShortFormat))
+
+
+def _calendar_icon(size: int) -> QIcon:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    pen = QPen(QColor("#505050"))
+    pen.setWidthF(max(1.0, size / 14))
+    painter.setPen(pen)
+    m = size // 8
+    painter.drawRect(m, m + size // 8, size - 2 * m - 1, size - 2 * m - size // 8 - 1)
+    painter.fillRect(m, m + size // 8, size - 2 * m, size // 5, QColor("#505050"))
+    cell = (size - 2 * m) // 4
+    for row in range(2):
+        for col in range(3):
+            x = m + cell // 2 + col * cell
+            y = m + size // 8 + size // 5 + cell // 3 + row * cell
+            painter.fillRect(x, y, max(1, cell // 2), max(1, cell // 2), QColor("#505050"))
+    painter.end()
+    return QIcon(pixmap)
+
+
+class CalendarPopup(QCalendarWidget):
+    """The calendar of a date field: a click or Enter picks a date; Escape picks nothing."""
+
+    picked = Signal(QDate)
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWindowFlags(Qt.WindowType.Popup)
+        self.setGridVisible(True)
+        self.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
+        self.activated.connect(self._pick)
+        self.clicked.connect(self._pick)
+
+    def _pick(self, value: QDate) -> None:
+        self.hide()
+        self.picked.emit(value)
+
+
 class DateField(TextField):
-    """A date typed as YYYY-MM-DD; empty means not known (no default date)."""
+    """A date typed as YYYY-MM-DD or in the locale's order, or picked from a calendar.
+
+    Empty means not known: no default date, and opening the calendar sets nothing until a
+    day is picked.  How a typed date was read is shown beside it (``noteChanged``); see
+    :mod:`ldn_cds.core.dates` for what is ambiguous and how it is resolved.  Text that is not
+    a date is passed on as typed, so that the core's validation names the field.
+    """
+
+    noteChanged = Signal(str)
 
     def __init__(self, *, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(name=name, placeholder="YYYY-MM-DD", parent=parent)
-        pattern = QRegularExpression(r"^\d{0,4}(-\d{0,2}(-\d{0,2})?)?$")
-        self.setValidator(QRegularExpressionValidator(pattern, self))
+        order = locale_order()
+        pattern_text = PATTERN[order]
+        super().__init__(name=name, placeholder=pattern_text, parent=parent)
+        self.setValidator(QRegularExpressionValidator(
+            QRegularExpression(r"^[0-9./\-]{0,10}$"), self))
         self.setMaxLength(10)
-        self.setToolTip("Date as YYYY-MM-DD; leave empty if not known.")
-        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("0000-00-00") + 40)
+        self.setToolTip(f"Date as YYYY-MM-DD or {pattern_text} (this computer's order), or "
+                        "pick it from the calendar; leave empty if not known."
+                        if order != "YMD" else
+                        "Date as YYYY-MM-DD, or pick it from the calendar; leave empty if not "
+                        "known.")
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("0000-00-00") + 56)
+        self.calendar_action = QAction(_calendar_icon(16), "Choose from a calendar", self)
+        self.calendar_action.setToolTip("Choose the date from a calendar")
+        self.addAction(self.calendar_action, QLineEdit.ActionPosition.TrailingPosition)
+        self.calendar_action.triggered.connect(self.open_calendar)
+        self.calendar: CalendarPopup | None = None
+        self._note = ""
+        self.textChanged.connect(self._on_date_text)
+
+    def reading(self) -> TypedDate:
+        return read_date(self.text(), locale_order())
+
+    def value(self) -> Any:
+        text = self.text().strip()
+        if not text:
+            return None
+        found = self.reading().value
+        return found.isoformat() if found is not None else text
+
+    def note(self) -> str:
+        return self._note
+
+    def _on_date_text(self, text: str) -> None:
+        reading = read_date(text, locale_order())
+        note = reading.problem or ("" if _is_iso(text) else reading.note)
+        if note != self._note:
+            self._note = note
+            self.noteChanged.emit(note)
+
+    def open_calendar(self) -> None:
+        if self.calendar is None:
+            self.calendar = CalendarPopup(self)
+            self.calendar.picked.connect(self._picked)
+        current = self.reading().value
+        if current is not None:
+            self.calendar.setSelectedDate(QDate(current.year, current.month, current.day))
+        self.calendar.move(self.mapToGlobal(self.rect().bottomLeft()))
+        self.calendar.show()
+        self.calendar.setFocus()
+
+    def _picked(self, value: QDate) -> None:
+        self.setText(date(value.year(), value.month(), value.day()).isoformat())
+        self.setFocus()
+
+
+def _is_iso(text: str) -> bool:
+    return bool(re.match(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s*$", text))
 
 
 class NumberField(TextField):
@@ -233,6 +353,7 @@ class ListField(QWidget):
         none_label: str = "None",
         suggestions: Sequence[str] = (),
         placeholder: str = "names, separated by commas",
+        completer: QCompleter | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -242,8 +363,10 @@ class ListField(QWidget):
         self.edit.setAccessibleName(f"{name}: names")
         self.edit.setPlaceholderText(placeholder)
         self.edit.setClearButtonEnabled(True)
-        if suggestions:
+        if completer is None and suggestions:
             completer = _ListCompleter(sorted(set(suggestions)), self.edit)
+        if completer is not None:
+            completer.setParent(self.edit)
             self.edit.setCompleter(completer)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -344,35 +467,78 @@ class CheckListField(QWidget):
 
 
 class ErrorLabel(QLabel):
-    """An inline validation message shown beside/below its field."""
+    """An inline validation message below its field.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    ``reserve``: the label always takes one line, empty when there is no problem, so that a
+    message appearing never moves the widgets below it (the next click lands where the user
+    aimed).  Several messages share the line ("  ·  "); only text longer than the line wraps
+    onto a second one.  Without ``reserve`` the label is hidden while empty (section and
+    form-level messages, which belong to no one field).
+
+    Besides errors it shows notes (how a typed date was read) and warnings (a dose above the
+    label maximum) when there is no error; an error always takes precedence.
+    """
+
+    def __init__(self, parent: QWidget | None = None, *, reserve: bool = False) -> None:
         super().__init__(parent)
+        self.reserve = reserve
+        self._messages: list[str] = []
+        self._notes: dict[str, tuple[str, bool]] = {}
         self.setWordWrap(True)
         self.setStyleSheet(ERROR_STYLE)
         self.setTextFormat(Qt.TextFormat.PlainText)
-        self.hide()
+        if reserve:
+            self.setMinimumHeight(self.fontMetrics().lineSpacing())
+        else:
+            self.hide()
 
     def show_messages(self, messages: Sequence[str]) -> None:
-        if messages:
-            self.setText("\n".join(f"⚠ {m}" for m in messages))
-            self.setAccessibleName("Error: " + " ".join(messages))
+        self._messages = list(messages)
+        self._render()
+
+    def set_note(self, key: str, text: str, *, warning: bool = False) -> None:
+        """A note (or, ``warning``, a warning) from the field itself; "" removes it."""
+        if text:
+            self._notes[key] = (text, warning)
+        else:
+            self._notes.pop(key, None)
+        self._render()
+
+    @property
+    def messages(self) -> list[str]:
+        return list(self._messages)
+
+    def _render(self) -> None:
+        joiner = "  ·  " if self.reserve else "\n"
+        if self._messages:
+            self.setStyleSheet(ERROR_STYLE)
+            self.setText(joiner.join(f"⚠ {m}" for m in self._messages))
+            self.setAccessibleName("Error: " + " ".join(self._messages))
+            self.show()
+        elif self._notes:
+            warning = any(w for _, w in self._notes.values())
+            self.setStyleSheet(WARNING_STYLE if warning else NOTE_STYLE)
+            self.setText(joiner.join(("⚠ " if w else "") + t for t, w in self._notes.values()))
+            self.setAccessibleName(("Warning: " if warning else "Note: ") + self.text())
             self.show()
         else:
             self.clear()
-            self.hide()
+            self.setAccessibleName("")
+            self.setVisible(self.reserve)
 
 
 class FieldBox(QWidget):
-    """A field with its inline error message below it."""
+    """A field with its inline error message below it, in a line reserved for it."""
 
     def __init__(self, field: QWidget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.field = field
-        self.error = ErrorLabel(self)
+        self.error = ErrorLabel(self, reserve=True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
+        layout.setSpacing(0)
         layout.addWidget(field)
         layout.addWidget(self.error)
         self.setFocusProxy(field)
+        if isinstance(field, DateField):
+            field.noteChanged.connect(lambda text: self.error.set_note("date", text))

@@ -6,6 +6,7 @@ validation messages the controller sends back; it never decides anything clinica
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ldn_cds.core.dates import PATTERN
 from ldn_cds.core.facts import mme_line_for
 from ldn_cds.core.medicines import OPIOID_ROLES
 from ldn_cds.core.models import (
@@ -41,8 +43,11 @@ from ldn_cds.core.models import (
     Use,
     parse_case,
 )
+from ldn_cds.core.plausibility import dose_warning
 from ldn_cds.core.ruleset import RuleSet
 from ldn_cds.gui.messages import clinic_words, row_message, section_message
+from ldn_cds.gui.widgets.entry_conditions import ConditionsField, OtherConditions
+from ldn_cds.gui.widgets.entry_medicines import MedicineCompleter, MedicineListCompleter
 from ldn_cds.gui.widgets.fields import (
     CheckListField,
     ChoiceField,
@@ -55,6 +60,7 @@ from ldn_cds.gui.widgets.fields import (
     YesNoField,
     guard_wheel,
     humanize,
+    locale_order,
 )
 
 DEBOUNCE_MS = 50
@@ -161,6 +167,24 @@ _FACT_FIELDS = {
     "history.after_thyroidectomy": "history.hypothyroidism_cause",
 }
 
+_ALIASES = {"pain.other_conditions": "pain.conditions"}
+"""Paths shown beside another field's box (free-text conditions live in the conditions)."""
+
+_CASE_MESSAGES: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"^patient\.date_of_birth is after assessed_on"), "patient.date_of_birth",
+     "The date of birth is after the assessment date: check both dates"),
+    (re.compile(r"^opioids\.medications: last_dose_on (?P<date>\S+) for (?P<drug>.+) is after "
+                r"assessed_on (?P<on>\S+)"), "opioid-row",
+     "{date} is after the assessment date ({on}): a last dose cannot be in the future"),
+    (re.compile(r"^ldn\.last_dose_on (?P<date>\S+) is after assessed_on (?P<on>\S+)"),
+     "ldn.last_dose_on",
+     "{date} is after the assessment date ({on}): a last dose cannot be in the future"),
+    (re.compile(r"^pregnant is true but sex is 'male'"), "patient.pregnant",
+     "Pregnant is Yes but the sex is Male: correct the sex or the pregnancy answer"),
+)
+"""Messages of the whole case (or a section) that belong to one field: (message pattern,
+field path, the words shown beside it)."""
+
 _OPIOID_STATUS_LABELS = {
     OpioidStatus.NONE: "None (no opioid in the relevant past)",
     OpioidStatus.CURRENT: "Current (taking opioids now)",
@@ -182,21 +206,6 @@ def _known_drugs(ruleset: RuleSet) -> list[str]:
     return sorted(names, key=str.lower)
 
 
-def _known_conditions(ruleset: RuleSet) -> list[str]:
-    names: set[str] = {"other"}
-    for record in ruleset.evidence:
-        names |= set(record.applies_to.conditions)
-    return sorted(names)
-
-
-def _known_medicines(ruleset: RuleSet) -> list[str]:
-    """Every medicine name of the vocabulary (for completion)."""
-    vocab = ruleset.vocabulary
-    names = {i.display for i in vocab.ingredients.values() if i.id != "unspecified_opioid"}
-    names |= {p.name for p in vocab.products}
-    return sorted(names, key=str.lower)
-
-
 class OpioidRow:
     """One opioid medication: drug, release, daily dose, unit, last dose, MME."""
 
@@ -207,6 +216,13 @@ class OpioidRow:
         self.drug.addItem("")
         self.drug.addItems(list(drugs))
         self.drug.setCurrentIndex(0)
+        self.drug.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        # popup completion, each name with what it is; never inline (typed text stays typed).
+        # On the line edit itself: the combo box would look the popup's text up in its items.
+        drug_edit = self.drug.lineEdit()
+        assert drug_edit is not None  # editable
+        drug_edit.setCompleter(MedicineCompleter(owner.ruleset, opioids_only=True,
+                                                 parent=self.drug))
         self.drug.setAccessibleName(f"Opioid {n}: drug")
         guard_wheel(self.drug)
         self.drug.setMinimumContentsLength(8)
@@ -224,8 +240,7 @@ class OpioidRow:
         self.use = ChoiceField([(Use.DAILY.value, "daily"), (Use.AS_NEEDED.value, "as needed")],
                                name=f"Opioid {n}: taken daily or as needed",
                                unknown_label="—", parent=owner)
-        self.last = DateField(name=f"Opioid {n}: last dose date (patch: date removed)",
-                              parent=owner)
+        self.last = DateField(name=f"Opioid {n}: last dose date", parent=owner)
         self.mme = QLabel("—", owner)
         self.mme.setAccessibleName(f"Opioid {n}: morphine milligram equivalents per day")
         self.mme.setMinimumWidth(owner.fontMetrics().horizontalAdvance("000.0"))
@@ -239,13 +254,18 @@ class OpioidRow:
         self.dose.setMinimumWidth(owner.fontMetrics().horizontalAdvance("00000") + 16)
         self.dose.setMaximumWidth(owner.fontMetrics().horizontalAdvance("0000000") + 16)
         self.last.setMinimumWidth(owner.fontMetrics().horizontalAdvance("0000-00-00") + 16)
-        self.error = ErrorLabel(owner)
+        self.error = ErrorLabel(owner, reserve=True)
+        self.last.noteChanged.connect(lambda text: self.error.set_note("date", text))
+        self.release.changed.connect(self._label_last_date)
+        self.unit.changed.connect(self._label_last_date)
+        self._label_last_date()
         self.recognised = QLabel(owner)
         self.recognised.setAccessibleName(f"Opioid {n}: recognised as")
         self.recognised.setWordWrap(True)
         self.recognised.setTextFormat(Qt.TextFormat.PlainText)
         self.recognised.setStyleSheet(_RECOGNISED_STYLE)
-        self.recognised.hide()
+        # a line reserved for "recognised as", so that its text never moves the rows below
+        self.recognised.setMinimumHeight(owner.fontMetrics().lineSpacing())
         for widget in (self.release, self.unit, self.dose, self.use, self.last):
             widget.changed.connect(owner.on_row_edited)
         self.drug.currentTextChanged.connect(owner.on_row_edited)
@@ -254,6 +274,26 @@ class OpioidRow:
     def widgets(self) -> list[QWidget]:
         return [self.drug, self.release, self.dose, self.unit, self.use, self.last, self.mme,
                 self.remove]
+
+    def _label_last_date(self) -> None:
+        """For a patch the date asked is the day the last patch was removed (and for a depot,
+        the last injection): the field says so."""
+        n = self.drug.accessibleName().split(":")[0]
+        if self.release.value() == Release.TRANSDERMAL.value or self.unit.value() == "mcg/h":
+            words = "date the last patch was removed"
+        elif self.release.value() == Release.DEPOT.value:
+            words = "date of the last injection"
+        else:
+            words = "last dose date"
+        self.last.setPlaceholderText(words)
+        self.last.setAccessibleName(f"{n}: {words}")
+        self.last.setToolTip(words[:1].upper() + words[1:] + ": YYYY-MM-DD or "
+                             + PATTERN[locale_order()] + ", or pick it from the calendar.")
+
+    def show_dose_warning(self, text: str) -> None:
+        """The daily dose is above the label maximum (from the core): beside the row."""
+        self.error.set_note("dose", text, warning=True)
+        self.dose.setToolTip(text)
 
     def is_blank(self) -> bool:
         """Nothing typed or chosen yet (a row just added): not part of the case."""
@@ -286,13 +326,17 @@ class OpioidTable(QWidget):
     """Editable table of opioid medications with MME per row (from the core's mme_lines)."""
 
     changed = Signal()
-    HEADERS = ("Drug", "Release", "Daily dose", "Unit", "Use", "Last dose", "MME", "")
-    """'Last dose' is the date the last patch was removed for a patch (tooltip and field)."""
+    HEADERS = ("Drug", "Release", "Daily dose", "Unit", "")
+    HEADERS_2 = ("Taken", "Last dose date", "", "MME/day", "")
+    """Each row takes two lines (drug, release, dose, unit; taken, last dose, MME), so that the
+    table fits the form at 1280 px and at 150% scale without scrolling sideways."""
+    COLUMNS = len(HEADERS)
 
     def __init__(self, *, ruleset: RuleSet, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Opioid medications")
         self._ruleset = ruleset
+        self.ruleset = ruleset
         self._drugs = _known_drugs(ruleset)
         self.rows: list[OpioidRow] = []
         self._collected: list[OpioidRow] = []  # the rows in the case, in order (no blank rows)
@@ -301,15 +345,21 @@ class OpioidTable(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         self.grid = QGridLayout()
         self.grid.setHorizontalSpacing(4)
-        for col, text in enumerate(self.HEADERS):
-            label = QLabel(f"<b>{text}</b>", self)
-            if text == "MME":
-                label.setToolTip("Morphine milligram equivalents per day (CDC 2022 factors)")
-            elif text == "Last dose":
-                label.setToolTip("Date of the last dose; for a patch, the date the last patch "
-                                 "was removed; for a depot, the last injection")
-            self.grid.addWidget(label, 0, col)
-        self.grid.setColumnStretch(len(self.HEADERS), 1)
+        self.grid.setVerticalSpacing(2)
+        self.header_labels: list[QLabel] = []
+        for line, headers in enumerate((self.HEADERS, self.HEADERS_2)):
+            for col, text in enumerate(headers):
+                if not text:
+                    continue
+                label = QLabel(f"<b>{text}</b>" if line == 0 else text, self)
+                if text == "MME/day":
+                    label.setToolTip("Morphine milligram equivalents per day (CDC 2022 factors)")
+                elif text.startswith("Last dose"):
+                    label.setToolTip("Date of the last dose; for a patch, the date the last "
+                                     "patch was removed; for a depot, the last injection")
+                self.header_labels.append(label)
+                self.grid.addWidget(label, line, col, 1, 2 if col == 1 and line == 1 else 1)
+        self.grid.setColumnStretch(0, 1)
         outer.addLayout(self.grid)
         self.empty_label = QLabel("No opioid listed.", self)
         self.empty_label.setStyleSheet("color: palette(mid);")
@@ -348,11 +398,16 @@ class OpioidTable(QWidget):
 
     def _relayout(self) -> None:
         for i, row in enumerate(self.rows):
-            r = 1 + 3 * i
-            for col, widget in enumerate(row.widgets()):
+            r = 2 + 4 * i
+            for col, widget in enumerate((row.drug, row.release, row.dose, row.unit, row.remove)):
                 self.grid.addWidget(widget, r, col)
-            self.grid.addWidget(row.recognised, r + 1, 0, 1, len(self.HEADERS))
-            self.grid.addWidget(row.error, r + 2, 0, 1, len(self.HEADERS))
+            self.grid.addWidget(row.use, r + 1, 0)
+            self.grid.addWidget(row.last, r + 1, 1, 1, 2)
+            self.grid.addWidget(row.mme, r + 1, 3)
+            self.grid.addWidget(row.recognised, r + 2, 0, 1, self.COLUMNS)
+            self.grid.addWidget(row.error, r + 3, 0, 1, self.COLUMNS)
+            row.recognised.show()  # reserved lines (now, not when the event loop next runs)
+            row.error.show()
         self.empty_label.setVisible(not self.rows)
         previous: QWidget | None = None
         for row in self.rows:
@@ -371,13 +426,15 @@ class OpioidTable(QWidget):
     def update_mme(self) -> None:
         """MME per row as typed: each row is validated alone and passed to the core."""
         for row in self.rows:
-            text, tip = "—", ""
+            text, tip, dose_text = "—", "", ""
             try:
                 case = parse_case({"schema_version": 1, "opioids": {"medications": [row.value()]}})
             except ValueError:
                 tip = "Complete the row to compute MME."
             else:
                 meds = case.opioids.medications or []
+                warning = dose_warning(self._ruleset, meds[0])
+                dose_text = "" if warning is None else warning.text
                 line = mme_line_for(self._ruleset, meds[0])
                 if line.mme is not None:
                     text = f"{line.mme:g}"
@@ -387,6 +444,7 @@ class OpioidTable(QWidget):
                     text = "n/a" if line.factor is None else "—"
             row.mme.setText(text)
             row.mme.setToolTip(tip)
+            row.show_dose_warning(dose_text)
 
     def value(self) -> list[dict[str, Any]] | None:
         """The medications entered; a row with nothing typed yet is left out (no error for it)."""
@@ -422,6 +480,10 @@ class OpioidTable(QWidget):
                 "unit": row.unit, "use": row.use,
                 "last_dose_on": row.last}.get(key, row.drug)
 
+    def collected_rows(self) -> list[OpioidRow]:
+        """The rows in the case, in order (blank rows are not in it)."""
+        return list(self._collected)
+
     def show_row_problems(self, problems: dict[int, list[str]]) -> None:
         """Problems by index in the case (blank rows are not in it) beside their row."""
         by_row = {id(row): problems.get(i, []) for i, row in enumerate(self._collected)}
@@ -434,12 +496,11 @@ class OpioidTable(QWidget):
         Shown only while the row still holds the entry that was assessed.
         """
         for row in self.rows:
-            row.recognised.hide()
+            row.recognised.clear()
         for i, row in enumerate(r for r in self.rows if not r.is_blank()):
             entry, text = by_index.get(i, ("", ""))
             if text and row.drug.currentText().strip() == entry:
                 row.recognised.setText(text)
-                row.recognised.show()
 
     def first_incomplete(self) -> QWidget:
         for row in self.rows:
@@ -499,6 +560,7 @@ class IntakeForm(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setVerticalSpacing(2)  # each field's reserved error line spaces the rows
         error = ErrorLabel(group)
         form.addRow(error)
         self._section_errors[path] = error
@@ -548,7 +610,8 @@ class IntakeForm(QWidget):
         dob_row.setFocusProxy(self.dob)
         dob_row.setAccessibleName("Date of birth")
         self.dob.changed.connect(self._on_field_changed)
-        self._add(form, "Date of &birth", "patient.date_of_birth", dob_row)
+        dob_box = self._add(form, "Date of &birth", "patient.date_of_birth", dob_row)
+        self.dob.noteChanged.connect(lambda text: dob_box.error.set_note("date", text))
         self._add(form, "&Sex", "patient.sex", self.sex)
         self._add(form, "&Pregnant now", "patient.pregnant", self.pregnant)
         self._add(form, "Breast&feeding now", "patient.breastfeeding", self.breastfeeding)
@@ -558,9 +621,7 @@ class IntakeForm(QWidget):
     def _build_pain_section(self, parent: QWidget) -> QGroupBox:
         group, form = self._group("Pain", "pain", parent)
         self.pain_types = CheckListField(_enum_options(PainType), name="Pain types")
-        self.conditions = ListField(name="Pain conditions", none_label="None recorded",
-                                    suggestions=_known_conditions(self.ruleset),
-                                    placeholder="e.g. fibromyalgia, crps")
+        self.conditions = ConditionsField(self.ruleset.conditions, name="Pain conditions")
         self.duration = NumberField(name="Pain duration in months", integer=True,
                                     placeholder="months")
         self.score = ChoiceField([(i, str(i)) for i in range(11)],
@@ -641,8 +702,9 @@ class IntakeForm(QWidget):
 
     def _build_lists_section(self, parent: QWidget) -> QGroupBox:
         group, form = self._group("Other medicines and prior therapies", "lists", parent)
-        self.other_meds = ListField(name="Other medicines", suggestions=_known_medicines(
-            self.ruleset), placeholder="e.g. levothyroxine, contrave")
+        self.other_meds = ListField(name="Other medicines", placeholder="e.g. levothyroxine, "
+                                    "contrave", completer=MedicineListCompleter(
+                                        self.ruleset, opioids_only=False, parent=self))
         self.prior = ListField(name="Prior pain therapies", none_label="None tried",
                                placeholder="e.g. gabapentin, duloxetine")
         self.confirmed = ListField(name="Medicines confirmed to contain no opioid",
@@ -676,6 +738,7 @@ class IntakeForm(QWidget):
             "patient.pregnant": self.pregnant, "patient.breastfeeding": self.breastfeeding,
             "patient.postmenopausal": self.postmenopausal,
             "pain.types": self.pain_types, "pain.conditions": self.conditions,
+            "pain.other_conditions": OtherConditions(self.conditions),
             "pain.duration_months": self.duration, "pain.score_now": self.score,
             "opioids.status": self.opioid_status, "opioids.medications": self.opioid_table,
             "opioids.urine_drug_screen": self.urine_screen,
@@ -780,21 +843,33 @@ class IntakeForm(QWidget):
     # -- problems and navigation ---------------------------------------------------------------
 
     def show_problems(self, problems: Sequence[tuple[str, str]]) -> None:
-        """Show each ``(path, message)`` beside its field (or its section)."""
+        """Show each ``(path, message)`` beside its field, all at once, in clinic words.
+
+        A problem of the whole case or of a section that names a field (a date after the
+        assessment date, pregnant and male) is shown beside that field; only what belongs to
+        no field goes above its section.  Each field's error line is reserved, so a message
+        appearing never moves the fields below it.
+        """
         by_box: dict[str, list[str]] = {}
         by_section: dict[str, list[str]] = {}
         rows: dict[int, list[str]] = {}
         top: list[str] = []
-        for path, message in problems:
+        for raw_path, raw_message in problems:
+            path, message = self._route(raw_path, raw_message)
             if path.startswith("plan") or path.startswith("overrides"):
                 continue
             if path.startswith("opioids.medications["):
                 index_text, _, rest = path[len("opioids.medications["):].partition("]")
                 key = rest.lstrip(".").split(".")[0].split("[")[0]
+                if key == "last_dose_on":  # how the typed date could not be read, if so
+                    message = self._date_problem(self.opioid_table.field_for(
+                        f"[{index_text}].last_dose_on"), message)
                 rows.setdefault(int(index_text), []).append(
                     row_message(key, message) if key else clinic_words(message))
                 continue
+            path = _ALIASES.get(path.split("[")[0], path)
             if path in self._boxes:
+                message = self._date_problem(self._fields().get(path), message)
                 by_box.setdefault(path, []).append(clinic_words(message))
             elif path in self._section_errors:
                 by_section.setdefault(path, []).append(clinic_words(message))
@@ -810,6 +885,34 @@ class IntakeForm(QWidget):
             section_label.show_messages(by_section.get(path, []))
         self.opioid_table.show_row_problems(rows)
         self.top_error.show_messages(top)
+
+    @staticmethod
+    def _date_problem(field: Any, message: str) -> str:
+        """For a typed date that could not be read, why (e.g. "13/04/1968 is not a date in
+        MM/DD/YYYY; if you meant 13 April 1968, type 1968-04-13") instead of the parser's
+        generic words."""
+        if isinstance(field, DateField):
+            problem = field.reading().problem
+            if problem:
+                return problem
+        return message
+
+    def _route(self, path: str, message: str) -> tuple[str, str]:
+        """A case- or section-level message that names a field: that field, in clinic words."""
+        for pattern, target, words in _CASE_MESSAGES:
+            found = pattern.match(message)
+            if found is None:
+                continue
+            values = found.groupdict()
+            if target == "opioid-row":
+                drug = values.get("drug", "")
+                for i, row in enumerate(self.opioid_table.collected_rows()):
+                    if row.drug.currentText().strip() == drug:
+                        return (f"opioids.medications[{i}].last_dose_on",
+                                words.format(**values))
+                return "opioids.medications", words.format(**values)
+            return target, words.format(**values)
+        return path, message
 
     def show_age(self, trace: Sequence[Any], on: Any) -> None:
         """The age the rules used (read from the assessment's trace), beside the birth date."""
