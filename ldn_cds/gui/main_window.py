@@ -814,9 +814,9 @@ class MainWindow(QMainWindow):
         screen = QGuiApplication.primaryScreen()
         available = screen.availableGeometry() if screen else None
         width, height = 1280, 860
-        if available is not None:
-            width = min(width, available.width())
-            height = min(height, available.height())
+        if available is not None:  # leave room for the frame and title bar: all on screen
+            width = min(width, available.width() - 16)
+            height = min(height, available.height() - 40)
         self.resize(width, height)
 
     def save_geometry(self) -> None:

@@ -207,8 +207,9 @@ def test_window_print_sends_handout_and_summary_as_separate_pdf_jobs(
     seen: list[str] = []
 
     def accept_print_dialog() -> None:
-        modal = QApplication.activeModalWidget()
-        if isinstance(modal, QPrintDialog):
+        modal = next((w for w in QApplication.topLevelWidgets()
+                      if isinstance(w, QPrintDialog) and w.isVisible()), None)
+        if modal is not None:
             seen.append(modal.printer().printerName())
             modal.accept()
         else:
