@@ -154,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command is None or args.command == "gui":
-            return _gui(getattr(args, "case", None))
+            return _gui(getattr(args, "case", None), args.rules_dir)
         if args.command == "schema":
             if args.markdown:
                 from ldn_cds.core.catalogue import render_case_format
@@ -380,13 +380,13 @@ def _prepare_pdf_dir(out_dir: Path) -> _PdfOutputs | None:
         return None
 
 
-def _gui(case: Path | None) -> int:
+def _gui(case: Path | None, rules_dir: Path | None = None) -> int:
     try:
         from ldn_cds.gui.app import run
     except ImportError as exc:
         print(f"ldn-cds: the desktop window is not available: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    return int(run(case))
+    return int(run(case, rules_dir=rules_dir))
 
 
 def _print(args: argparse.Namespace) -> int:

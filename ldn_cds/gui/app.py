@@ -40,10 +40,16 @@ def create_window(settings: QSettings | None = None) -> MainWindow:
     return MainWindow(settings=settings or QSettings(), draft_dir=draft_dir())
 
 
-def start(window: MainWindow, path: Path | None) -> bool:
-    """After the first paint: load the core and the rule set, then open the case."""
+def start(window: MainWindow, path: Path | None, *, rules_dir: Path | None = None) -> bool:
+    """After the first paint: load the core and the rule set (``--rules-dir``'s, else the
+    shipped one or ``$LDN_CDS_RESOURCES``), then open the case."""
     try:
-        window.load()
+        if rules_dir is not None:
+            from ldn_cds.resources import load_ruleset
+
+            window.load(load_ruleset(rules_dir))
+        else:
+            window.load()
     except Exception as exc:  # a broken rule set must be a message, not a traceback
         QMessageBox.critical(window, "ldn-cds cannot start",
                              f"The rule set could not be loaded:\n{exc}")
@@ -81,12 +87,12 @@ def after_first_paint(window: QWidget, callback: Callable[[], None]) -> QObject:
     return _FirstPaint(window, callback)
 
 
-def run(path: Path | None = None) -> int:
+def run(path: Path | None = None, *, rules_dir: Path | None = None) -> int:
     """Open the window (on ``path`` if given) and run the event loop; return the exit code."""
     app = application()
     window = create_window()
     window.show()
     started: list[bool] = []
-    after_first_paint(window, lambda: started.append(start(window, path)))
+    after_first_paint(window, lambda: started.append(start(window, path, rules_dir=rules_dir)))
     code = int(app.exec())
     return code if all(started) else 1

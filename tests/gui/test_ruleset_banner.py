@@ -55,3 +55,20 @@ def test_shipped_rule_set_shows_no_banner(window: MainWindow) -> None:
     assert window.ruleset.shipped
     assert not window.foreign_bar.isVisible()
     assert "NOT" not in window.ruleset_label.text()
+
+
+def test_rules_dir_reaches_the_window_started_by_the_app(
+    qtbot: Any, tmp_path: Path, store: QSettings, foreign_ruleset: RuleSet,
+) -> None:
+    """``ldn-cds --rules-dir DIR gui``: the start-up path loads that rule set and names it."""
+    from ldn_cds.gui.app import start
+
+    window = MainWindow(settings=store, draft_dir=tmp_path / "appdata", today=lambda: ON)
+    qtbot.addWidget(window)
+    window.show()
+    assert start(window, None, rules_dir=Path(str(foreign_ruleset.origin)))
+    assert window.ruleset.origin == foreign_ruleset.origin
+    assert window.foreign_bar.isVisible()
+    assert foreign_ruleset.sha256 in window.foreign_label.text()
+    assert window.clinic_bar.isVisible()  # the real start-up asks for clinic details once
+    window.controller.load_data({"schema_version": 1}, path=None, dirty=False)
