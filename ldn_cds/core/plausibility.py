@@ -63,8 +63,13 @@ class DoseWarning:
     def text(self) -> str:
         """The inline warning, in clinic words."""
         return (f"{self.dose_mg:,g} mg/day is above the label maximum for "
-                f"{self.limit.ingredient} ({self.limit.max_mg_per_day:g} mg/day, "
-                f"{self.limit.product}): check the dose")
+                f"{self.limit.ingredient} ({self.limit.max_mg_per_day:g} mg/day): "
+                "check the dose")
+
+    @property
+    def source_text(self) -> str:
+        """Where the maximum comes from (the field's tooltip)."""
+        return f"{self.limit.product}: {self.limit.source.section}, {self.limit.source.url}"
 
 
 def limit_for(

@@ -52,7 +52,7 @@ def test_fibro_chosen_from_the_popup_is_fibromyalgia_and_keeps_its_caution(
     assert window.open_path(path)
     field = window.form.conditions
     for chip in list(field.chips):  # remove the case's condition with the mouse
-        qtbot.mouseClick(chip, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(chip.button, Qt.MouseButton.LeftButton)
     _type(qtbot, field, "fibro")
     assert _rows(field) == ["Fibromyalgia  (fibro)", "Other (free text): \u201cfibro\u201d"]
     assert not _popup(field).currentIndex().isValid()  # nothing chosen for the user
@@ -121,7 +121,7 @@ def test_other_free_text_is_kept_as_written_and_flagged_on_the_result(
     assert "'Post-herpetic neuralgia'" in card.summary
     assert window.panel.card_for(FREE_TEXT_CONDITION) is not None  # shown in the window
     # removing it with the keyboard-reachable chip takes it off the case and the result
-    qtbot.mouseClick(field.chips[-1], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(field.chips[-1].button, Qt.MouseButton.LeftButton)
     assert _conditions(window) == (["diabetic_neuropathy"], None)
 
 

@@ -19,7 +19,9 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCompleter,
+    QFrame,
     QHBoxLayout,
+    QLabel,
     QLayout,
     QLayoutItem,
     QLineEdit,
@@ -39,10 +41,6 @@ pre-selects a row (a choice is a key press or a click, never a default)."""
 OTHER_PREFIX = "Other (free text): "
 FREE_TEXT_NOTE = "free text, not checked by the rules"
 UNCODED_NOTE = "not in the coded list, not checked by the rules"
-_CHIP_STYLE = ("QToolButton { border: 1px solid palette(mid); border-radius: 9px;"
-               " padding: 1px 6px; }")
-_FLAG_STYLE = ("QToolButton { border: 1px solid #b36b00; border-radius: 9px;"
-               " padding: 1px 6px; color: #7a4d00; }")
 
 
 class FlowLayout(QLayout):
@@ -83,24 +81,64 @@ class FlowLayout(QLayout):
         return self.minimumSize()
 
     def minimumSize(self) -> QSize:  # noqa: N802 (Qt override)
-        size = QSize(0, 0)
-        for item in self._items:
-            size = size.expandedTo(item.minimumSize())
-        return size
+        """Narrow: a long item wraps its text rather than widening the form."""
+        height = max((item.sizeHint().height() for item in self._items), default=0)
+        return QSize(min(160, max((i.sizeHint().width() for i in self._items), default=0)),
+                     height)
 
     def _place(self, rect: QRect, *, move: bool) -> int:
         x, y, line = rect.x(), rect.y(), 0
         gap = self.spacing()
         for item in self._items:
             hint = item.sizeHint()
-            width = min(hint.width(), rect.width())
+            width = max(1, min(hint.width(), rect.width()))
+            height = (item.heightForWidth(width) if item.hasHeightForWidth()
+                      else hint.height())
             if x > rect.x() and x + width > rect.right() + 1:
                 x, y, line = rect.x(), y + line + gap, 0
             if move:
-                item.setGeometry(QRect(x, y, width, hint.height()))
+                item.setGeometry(QRect(x, y, width, height))
             x += width + gap
-            line = max(line, hint.height())
+            line = max(line, height)
         return y + line - rect.y()
+
+
+class Chip(QFrame):
+    """One chosen condition: its text (wrapping when long, never cut off) and a remove button."""
+
+    def __init__(self, text: str, *, flagged: bool, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("conditionChip")
+        colour = "#b36b00" if flagged else "palette(mid)"
+        self.setStyleSheet(f"QFrame#conditionChip {{ border: 1px solid {colour};"
+                           " border-radius: 9px; }")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 1, 2, 1)
+        layout.setSpacing(2)
+        self.label = QLabel(text, self)
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        if flagged:
+            self.label.setStyleSheet("color: #7a4d00;")
+        self.button = QToolButton(self)
+        self.button.setText("\u2715")
+        self.button.setAutoRaise(True)
+        self.button.setToolTip(f"Remove {text}")
+        self.button.setAccessibleName(f"Remove condition: {text}")
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.button)
+
+    def text(self) -> str:
+        return f"{self.label.text()}  \u2715"
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        layout = self.layout()
+        extra = 0 if layout is None else (layout.contentsMargins().left()
+                                          + layout.contentsMargins().right() + 2)
+        width = (self.label.fontMetrics().horizontalAdvance(self.label.text())
+                 + self.button.sizeHint().width() + extra + 4)
+        height = self.heightForWidth(width) if self.hasHeightForWidth() else -1
+        return QSize(width, height if height > 0 else super().sizeHint().height())
 
 
 class ConditionsField(QWidget):
@@ -117,7 +155,7 @@ class ConditionsField(QWidget):
         self.codes: list[str] = []
         self.others: list[str] = []
         self._answered_none = False
-        self.chips: list[QToolButton] = []
+        self.chips: list[Chip] = []
         self.mode = ChoiceField([("none", "None recorded"), ("listed", "Listed:")],
                                 name=f"{name}: answer", parent=self)
         self.search = QLineEdit(self)
@@ -272,13 +310,8 @@ class ConditionsField(QWidget):
         entries += [("other", text, f"\u201c{text}\u201d ({FREE_TEXT_NOTE})", True)
                     for text in self.others]
         for kind, value, text, flagged in entries:
-            chip = QToolButton(self.chip_box)
-            chip.setText(f"{text}  \u2715")
-            chip.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-            chip.setStyleSheet(_FLAG_STYLE if flagged else _CHIP_STYLE)
-            chip.setToolTip(f"Remove {text}")
-            chip.setAccessibleName(f"Remove condition: {text}")
-            chip.clicked.connect(lambda _=False, k=kind, v=value: self.remove(k, v))
+            chip = Chip(text, flagged=flagged, parent=self.chip_box)
+            chip.button.clicked.connect(lambda _=False, k=kind, v=value: self.remove(k, v))
             self.chip_flow.addWidget(chip)
             self.chips.append(chip)
         self.chip_box.setVisible(bool(self.chips))

@@ -290,10 +290,11 @@ class OpioidRow:
         self.last.setToolTip(words[:1].upper() + words[1:] + ": YYYY-MM-DD or "
                              + PATTERN[locale_order()] + ", or pick it from the calendar.")
 
-    def show_dose_warning(self, text: str) -> None:
-        """The daily dose is above the label maximum (from the core): beside the row."""
+    def show_dose_warning(self, text: str, tip: str = "") -> None:
+        """The daily dose is above the label maximum (from the core): beside the row, and
+        the label it comes from in the field's tooltip."""
         self.error.set_note("dose", text, warning=True)
-        self.dose.setToolTip(text)
+        self.dose.setToolTip(tip or text)
 
     def is_blank(self) -> bool:
         """Nothing typed or chosen yet (a row just added): not part of the case."""
@@ -327,7 +328,7 @@ class OpioidTable(QWidget):
 
     changed = Signal()
     HEADERS = ("Drug", "Release", "Daily dose", "Unit", "")
-    HEADERS_2 = ("Taken", "Last dose date", "", "MME/day", "")
+    HEADERS_2 = ("Taken", "Last dose date", "", "", "MME/day")
     """Each row takes two lines (drug, release, dose, unit; taken, last dose, MME), so that the
     table fits the form at 1280 px and at 150% scale without scrolling sideways."""
     COLUMNS = len(HEADERS)
@@ -358,7 +359,7 @@ class OpioidTable(QWidget):
                     label.setToolTip("Date of the last dose; for a patch, the date the last "
                                      "patch was removed; for a depot, the last injection")
                 self.header_labels.append(label)
-                self.grid.addWidget(label, line, col, 1, 2 if col == 1 and line == 1 else 1)
+                self.grid.addWidget(label, line, col, 1, 3 if col == 1 and line == 1 else 1)
         self.grid.setColumnStretch(0, 1)
         outer.addLayout(self.grid)
         self.empty_label = QLabel("No opioid listed.", self)
@@ -402,8 +403,8 @@ class OpioidTable(QWidget):
             for col, widget in enumerate((row.drug, row.release, row.dose, row.unit, row.remove)):
                 self.grid.addWidget(widget, r, col)
             self.grid.addWidget(row.use, r + 1, 0)
-            self.grid.addWidget(row.last, r + 1, 1, 1, 2)
-            self.grid.addWidget(row.mme, r + 1, 3)
+            self.grid.addWidget(row.last, r + 1, 1, 1, 3)
+            self.grid.addWidget(row.mme, r + 1, 4)
             self.grid.addWidget(row.recognised, r + 2, 0, 1, self.COLUMNS)
             self.grid.addWidget(row.error, r + 3, 0, 1, self.COLUMNS)
             row.recognised.show()  # reserved lines (now, not when the event loop next runs)
@@ -426,7 +427,7 @@ class OpioidTable(QWidget):
     def update_mme(self) -> None:
         """MME per row as typed: each row is validated alone and passed to the core."""
         for row in self.rows:
-            text, tip, dose_text = "—", "", ""
+            text, tip, dose_text, dose_tip = "—", "", "", ""
             try:
                 case = parse_case({"schema_version": 1, "opioids": {"medications": [row.value()]}})
             except ValueError:
@@ -435,6 +436,7 @@ class OpioidTable(QWidget):
                 meds = case.opioids.medications or []
                 warning = dose_warning(self._ruleset, meds[0])
                 dose_text = "" if warning is None else warning.text
+                dose_tip = "" if warning is None else f"{warning.text}. {warning.source_text}"
                 line = mme_line_for(self._ruleset, meds[0])
                 if line.mme is not None:
                     text = f"{line.mme:g}"
@@ -444,7 +446,7 @@ class OpioidTable(QWidget):
                     text = "n/a" if line.factor is None else "—"
             row.mme.setText(text)
             row.mme.setToolTip(tip)
-            row.show_dose_warning(dose_text)
+            row.show_dose_warning(dose_text, dose_tip)
 
     def value(self) -> list[dict[str, Any]] | None:
         """The medications entered; a row with nothing typed yet is left out (no error for it)."""
