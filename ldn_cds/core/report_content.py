@@ -33,7 +33,7 @@ from ldn_cds.core.models import Case, DoseForm
 from ldn_cds.core.response import meaningful_target
 from ldn_cds.core.ruleset import Effect, HandoutWording, Indicator, RuleSet
 from ldn_cds.core.sources import SourceOut
-from ldn_cds.core.texts import Texts, fill
+from ldn_cds.core.texts import Labels, Texts, fill
 
 NAME_LIMIT = 120
 """Characters of a name or record id kept in headers and on the wallet card."""
@@ -176,11 +176,12 @@ VERDICT_STYLE: dict[Verdict, tuple[str, Tone]] = {
 }
 """Symbol and colour tone of each verdict."""
 
-INDICATOR_STYLE: dict[Indicator, tuple[str, str, Tone]] = {
-    Indicator.CRITICAL: ("✘", "CRITICAL", "critical"),
-    Indicator.WARNING: ("⚠", "WARNING", "warning"),
-    Indicator.INFO: ("ℹ", "INFO", "info"),
+INDICATOR_STYLE: dict[Indicator, tuple[str, Tone]] = {
+    Indicator.CRITICAL: ("✘", "critical"),
+    Indicator.WARNING: ("⚠", "warning"),
+    Indicator.INFO: ("ℹ", "info"),
 }
+"""Symbol and colour tone of each indicator (its word is ``texts.yaml`` labels.indicators)."""
 
 
 
@@ -214,11 +215,13 @@ and on the handout's first heading)."""
 def _patient_line(case: Case, on: date, t: Texts) -> str:
     p = case.patient
     age = age_years(p.date_of_birth, on)
+    x = t.labels
     parts = [
-        f"Patient: {clip(_patient_name(case, t), HEADER_NAME_LIMIT)}",
-        f"Record: {clip(p.record_id, HEADER_NAME_LIMIT) if p.record_id else 'not recorded'}",
-        f"Born: {fmt_date(p.date_of_birth) if p.date_of_birth else 'not recorded'}",
-        f"Age: {'unknown' if age is None else age}",
+        fill(x.patient, name=clip(_patient_name(case, t), HEADER_NAME_LIMIT)),
+        fill(x.record, record=clip(p.record_id, HEADER_NAME_LIMIT) if p.record_id
+             else x.not_recorded),
+        fill(x.born, date=fmt_date(p.date_of_birth) if p.date_of_birth else x.not_recorded),
+        fill(x.age, age=x.unknown if age is None else str(age)),
     ]
     return "  •  ".join(parts)
 
@@ -227,11 +230,11 @@ WRITE_IN = "________________"
 """A blank to write on, printed where a clinic detail is not set."""
 
 
-def _clinic_lines(s: PrintSettings) -> tuple[str, ...]:
+def _clinic_lines(s: PrintSettings, t: Texts) -> tuple[str, ...]:
     """The page header's clinic lines; with no clinic set, a line to write the clinic in."""
     if not s.clinic_name:
         phone = clip(s.clinic_phone, NAME_LIMIT) if s.clinic_phone else WRITE_IN
-        lines = [f"Clinic: {WRITE_IN}  Phone: {phone}"]
+        lines = [fill(t.labels.clinic_and_phone, clinic=WRITE_IN, phone=phone)]
         if s.clinic_address:
             lines.append(clip(s.clinic_address, NAME_LIMIT))
         return tuple(lines)
@@ -244,12 +247,13 @@ def _clinic_lines(s: PrintSettings) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def clinic_contact(s: PrintSettings) -> tuple[str, ...]:
+def clinic_contact(s: PrintSettings, t: Texts) -> tuple[str, ...]:
     """Clinic, phone and prescriber for the patient, each with a write-in blank when not set."""
+    x = t.labels
     return (
-        f"Clinic: {clip(s.clinic_name, NAME_LIMIT) if s.clinic_name else WRITE_IN}",
-        f"Phone: {clip(s.clinic_phone, NAME_LIMIT) if s.clinic_phone else WRITE_IN}",
-        f"Prescriber: {clip(s.prescriber, NAME_LIMIT) if s.prescriber else WRITE_IN}",
+        fill(x.clinic, clinic=clip(s.clinic_name, NAME_LIMIT) if s.clinic_name else WRITE_IN),
+        fill(x.phone, phone=clip(s.clinic_phone, NAME_LIMIT) if s.clinic_phone else WRITE_IN),
+        fill(x.prescriber, name=clip(s.prescriber, NAME_LIMIT) if s.prescriber else WRITE_IN),
     )
 
 
@@ -298,7 +302,7 @@ def _source_line(src: SourceOut) -> str:
 
 def _evidence_words(tags: Iterable[str], t: Texts) -> str:
     words = t.summary.evidence_words
-    return ", ".join(words.get(tag, tag) for tag in tags) or "not graded"
+    return ", ".join(words.get(tag, tag) for tag in tags) or t.labels.not_graded
 
 
 # --------------------------------------------------------------------------------------------
@@ -326,8 +330,9 @@ def _verdict_banner(assessment: Assessment, t: Texts) -> Banner:
         lines.append(fill(t.summary.washout_label, date=fmt_date(assessment.washout_ends_on)))
     critical = _critical(assessment)
     if critical:
-        lines.append("Critical: " + "; ".join(
-            f.title + ("" if f.status == "fired" else " (cannot evaluate)") for f in critical))
+        lines.append(fill(t.labels.critical, titles="; ".join(
+            f.title + ("" if f.status == "fired" else t.labels.cannot_evaluate_suffix)
+            for f in critical)))
     return Banner(symbol=symbol, title=assessment.verdict_text, lines=tuple(lines), tone=tone)
 
 
@@ -419,23 +424,25 @@ def bottom_line(assessment: Assessment, ruleset: RuleSet) -> list[Block]:
 
 
 def _finding_box(f: Finding, t: Texts) -> Box:
-    symbol, word, tone = INDICATOR_STYLE[f.indicator]
-    status = "fired" if f.status == "fired" else "cannot evaluate"
+    symbol, tone = INDICATOR_STYLE[f.indicator]
+    x = t.labels
+    word: str = getattr(x.indicators, f.indicator.value)
+    status = x.status_fired if f.status == "fired" else x.status_cannot_evaluate
     blocks: list[Para | Bullets] = [
-        Para(f.summary, label=f"{word} ({status}):"),
+        Para(f.summary, label=fill(x.finding, indicator=word, status=status)),
         Para(f.detail, style="small"),
     ]
     if f.inputs_missing:
-        blocks.append(Para(", ".join(f.inputs_missing), label="Inputs missing:", style="small"))
-    blocks.append(Para(_evidence_words(f.evidence, t), label="Evidence grade:", style="small"))
+        blocks.append(Para(", ".join(f.inputs_missing), label=x.inputs_missing, style="small"))
+    blocks.append(Para(_evidence_words(f.evidence, t), label=x.evidence_grade, style="small"))
     if f.sources_disagree:
-        blocks.append(Para(f.sources_disagree, label="Sources disagree:", style="small"))
-    blocks.append(Para("", label="Sources:", style="small"))
+        blocks.append(Para(f.sources_disagree, label=x.sources_disagree, style="small"))
+    blocks.append(Para("", label=x.sources, style="small"))
     blocks.append(Bullets(tuple(_source_line(s) for s in f.sources), style="small"))
     if f.override is not None:
         blocks.append(Para(
             fill(t.summary.overridden, code=f.override.reason_code),
-            label="Overridden:", style="small",
+            label=x.overridden, style="small",
         ))
     return Box(title=f"{f.title}  [{f.rule_id} {f.rule_version}]", tone=tone, blocks=tuple(blocks),
                symbol=symbol)
@@ -443,37 +450,40 @@ def _finding_box(f: Finding, t: Texts) -> Box:
 
 def _mme_blocks(assessment: Assessment, t: Texts) -> list[Block]:
     out: list[Block] = [Heading(t.summary.mme_heading, 2)]
+    x = t.labels
     if assessment.mme:
         rows = tuple(
             (
                 m.drug,
-                m.release or "unknown",
-                "unknown" if m.daily_dose is None else f"{m.daily_dose:g} {m.unit or ''}".strip(),
-                "none" if m.factor is None else f"{m.factor:g}",
-                "not computed" if m.mme is None else f"{m.mme:g}",
+                m.release or x.unknown,
+                x.unknown if m.daily_dose is None else f"{m.daily_dose:g} {m.unit or ''}".strip(),
+                x.none if m.factor is None else f"{m.factor:g}",
+                x.not_computed if m.mme is None else f"{m.mme:g}",
                 m.note or "",
             )
             for m in assessment.mme
         )
-        out.append(Table(("Drug", "Release", "Daily dose", "Factor", "MME/day", "Note"), rows,
+        out.append(Table(tuple(x.mme_columns), rows,
                          (0.18, 0.13, 0.15, 0.09, 0.11, 0.34)))
     total = (t.assessment.mme_unknown if assessment.mme_per_day is None
              else fill(t.summary.mme_per_day, mme=f"{assessment.mme_per_day:g}"))
     note = f" {assessment.mme_note}." if assessment.mme_note else ""
-    out.append(Para(f"{total} (table: {assessment.mme_table}).{note}", label="Total:"))
+    out.append(Para(fill(x.total_line, total=total, table=assessment.mme_table) + note,
+                    label=x.total))
     if assessment.washout:
         washout_rows = tuple(
             (
                 w.drug,
                 w.label,
-                (f"{w.days} days ({w.range_text})" if w.days is not None else w.range_text)
-                + (" — assumed" if w.assumed else ""),
-                fmt_date(w.last_dose_on) if w.last_dose_on else "unknown",
-                fmt_date(w.ends_on) if w.ends_on else "unknown",
+                (fill(x.washout_days, days=str(w.days), range=w.range_text)
+                 if w.days is not None else w.range_text)
+                + (x.assumed if w.assumed else ""),
+                fmt_date(w.last_dose_on) if w.last_dose_on else x.unknown,
+                fmt_date(w.ends_on) if w.ends_on else x.unknown,
             )
             for w in assessment.washout
         )
-        out.append(Table(("Drug", "Washout class", "Washout", "Last dose", "Ends"), washout_rows,
+        out.append(Table(tuple(x.washout_columns), washout_rows,
                          (0.16, 0.30, 0.24, 0.15, 0.15)))
         notes = [f"{w.drug}: {w.note}" for w in assessment.washout if w.note]
         if notes:
@@ -501,19 +511,20 @@ def _evidence_blocks(assessment: Assessment, t: Texts) -> list[Block]:
     return out
 
 
-def dose_table(plan: DosePlan) -> Table:
-    """The titration table (shared by both documents)."""
-    amount = "mL per dose" if plan.form is DoseForm.LIQUID else "Capsules per dose"
+def dose_table(plan: DosePlan, t: Texts) -> Table:
+    """The titration table of the clinician summary."""
+    x = t.labels
+    amount = x.ml_per_dose if plan.form is DoseForm.LIQUID else x.capsules_per_dose
     rows = tuple(
         (
             step_dates(step),
-            "ongoing" if step.days is None else str(step.days),
+            x.ongoing if step.days is None else str(step.days),
             fmt_mg(step.dose_mg),
             step_amount(step, plan.form),
         )
         for step in plan.steps
     )
-    return Table(("Dates", "Days", "Dose", amount), rows, (0.44, 0.12, 0.16, 0.28), role="dose")
+    return Table((*x.dose_columns, amount), rows, (0.44, 0.12, 0.16, 0.28), role="dose")
 
 
 def _plan_blocks(assessment: Assessment, t: Texts) -> list[Block]:
@@ -521,35 +532,37 @@ def _plan_blocks(assessment: Assessment, t: Texts) -> list[Block]:
     out: list[Block] = [Heading(t.summary.plan_heading, 2)]
     if plan is None:
         out.append(Para(assessment.dose_plan_note or t.summary.no_dose_plan,
-                        label="No dose plan:"))
+                        label=t.labels.no_dose_plan))
         return out
-    when = "bedtime" if plan.timing == "bedtime" else "morning"
+    x = t.labels
+    when = x.bedtime if plan.timing == "bedtime" else x.morning
+    rows = x.plan_rows
     out.append(Table(
-        ("Item", "Value"),
+        tuple(x.plan_columns),
         (
-            ("Protocol", f"{plan.protocol_name} (chosen by {plan.chosen_by})"),
-            ("Why", plan.default_reason),
-            ("Form", _form_words(plan.form, t)),
-            ("Timing", f"{when}: {plan.timing_reason}"),
-            ("Start, target, ceiling",
+            (rows.protocol, fill(x.chosen_by, protocol=plan.protocol_name, who=plan.chosen_by)),
+            (rows.why, plan.default_reason),
+            (rows.form, _form_words(plan.form, t)),
+            (rows.timing, fill(x.timing, when=when, reason=plan.timing_reason)),
+            (rows.start_target_ceiling,
              fill(t.summary.plan_start_target, start_dose=fmt_mg(plan.start_mg),
                   start=fmt_date(plan.start_on), target=fmt_mg(plan.target_mg),
                   reached=fmt_date(plan.target_reached_on), ceiling=fmt_mg(plan.max_mg))),
-            ("Review", f"{fmt_date(plan.review_on)} ({plan.review_basis})"),
+            (rows.review, fill(x.review, date=fmt_date(plan.review_on), basis=plan.review_basis)),
         ),
         (0.22, 0.78), role="keyvalue",
     ))
     if plan.start_note:
-        out.append(Para(plan.start_note, label="Start date:", style="small"))
+        out.append(Para(plan.start_note, label=x.start_date, style="small"))
     if plan.ceiling_override is not None:
         out.append(Para(
             f"{fmt_mg(plan.ceiling_override.max_mg)}: {plan.ceiling_override.reason}",
-            label="Ceiling override:",
+            label=x.ceiling_override,
         ))
-    out.append(dose_table(plan))
+    out.append(dose_table(plan, t))
     if plan.dispense:
         out.append(Table(
-            ("Dispense", "Quantity", "Days"),
+            tuple(x.dispense_columns),
             tuple((d.description, f"{d.quantity:g} {d.unit}", str(d.days))
                   for d in plan.dispense),
             (0.60, 0.22, 0.18),
@@ -562,7 +575,8 @@ def _notes_blocks(assessment: Assessment, t: Texts) -> list[Block]:
     if notes is None:
         return []
     out: list[Block] = [Heading(t.summary.notes_heading, 2)]
-    out.append(Box(title="Prescription", tone="neutral",
+    x = t.labels
+    out.append(Box(title=x.prescription, tone="neutral",
                    blocks=tuple(Para(line, style="small") for line in notes.prescription)))
     for section in notes.compounding:
         out.append(Para(" ".join(section.lines), label=f"{section.title}:", style="small"))
@@ -573,16 +587,16 @@ def _notes_blocks(assessment: Assessment, t: Texts) -> list[Block]:
         if set(section.lines) <= in_letter:
             continue  # printed once, in the prior-authorization content below
         out.append(Para(" ".join(section.lines), label=f"{section.title}:", style="small"))
-    out.append(Para(notes.cost_range, label="Cost:", style="small"))
+    out.append(Para(notes.cost_range, label=x.cost, style="small"))
     out.append(Heading(t.summary.prior_authorization_heading, 3))
-    prior = ", ".join(pa.prior_therapies) if pa.prior_therapies else "none listed"
+    prior = ", ".join(pa.prior_therapies) if pa.prior_therapies else x.none_listed
     if pa.prior_therapies_note:
         prior += f" ({pa.prior_therapies_note})"
-    out.append(Para(pa.diagnosis, label="Diagnosis:", style="small"))
-    out.append(Para(pa.duration, label="Duration of pain:", style="small"))
-    out.append(Para(prior, label="Prior therapies:", style="small"))
-    for title, items in (("Rationale:", pa.rationale), ("Evidence:", pa.evidence),
-                         ("Monitoring plan:", pa.monitoring_plan)):
+    out.append(Para(pa.diagnosis, label=x.diagnosis, style="small"))
+    out.append(Para(pa.duration, label=x.duration, style="small"))
+    out.append(Para(prior, label=x.prior_therapies, style="small"))
+    for title, items in ((x.rationale, pa.rationale), (x.evidence, pa.evidence),
+                         (x.monitoring_plan, pa.monitoring_plan)):
         if items:
             out.append(Para("", label=title, style="small"))
             out.append(Bullets(tuple(items), style="small"))
@@ -592,19 +606,20 @@ def _notes_blocks(assessment: Assessment, t: Texts) -> list[Block]:
 def _override_blocks(assessment: Assessment, t: Texts) -> list[Block]:
     if not assessment.overrides:
         return []
-    out: list[Block] = [Heading("Overrides", 2)]
+    x = t.labels
+    out: list[Block] = [Heading(x.overrides, 2)]
     for o in assessment.overrides:
         by = clip(o.by, NAME_LIMIT) if o.by else None
         who = ", ".join(x for x in (by, fmt_date(o.on) if o.on else None) if x)
         out.append(Para(
-            f"reason code {o.reason_code}" + (f" ({who})" if who else ""),
+            fill(x.reason_code, code=o.reason_code) + (f" ({who})" if who else ""),
             label=f"{o.rule_id}:",
         ))
-        out.append(Para(o.comment or t.summary.no_comment, label="Comment:", style="small"))
+        out.append(Para(o.comment or t.summary.no_comment, label=x.comment, style="small"))
     return out
 
 
-def _trace_table(assessment: Assessment) -> Table:
+def _trace_table(assessment: Assessment, x: Labels) -> Table:
     """Rules that fired or could not be evaluated (the rules that did not fire are counted
     beside the table; the full trace is in the JSON output and the window)."""
     rows = []
@@ -613,15 +628,15 @@ def _trace_table(assessment: Assessment) -> Table:
             continue
         read = "; ".join(
             f"{k} = {clip(fmt_value(v), CELL_LIMIT)}" for k, v in t.inputs_read.items()
-        ) or "none"
+        ) or x.none
         rows.append((
             f"{t.rule_id} {t.rule_version}\n{t.title}",
             fmt_trace_state(t.outcome) + ("" if t.effect == "none" else f"\n→ {t.effect}"),
             read,
-            ", ".join(t.inputs_missing) or "none",
+            ", ".join(t.inputs_missing) or x.none,
             ", ".join(t.sources),
         ))
-    return Table(("Rule", "Outcome", "Inputs read", "Inputs missing", "Sources"), tuple(rows),
+    return Table(tuple(x.trace_columns), tuple(rows),
                  (0.21, 0.10, 0.33, 0.14, 0.22), role="trace")
 
 
@@ -659,9 +674,10 @@ def build_summary(
     if assessment.medicines:
         blocks.append(Heading(w.medicines, 2))
         blocks.append(Table(
-            ("Entry as written", "Where", "Recognised as"),
+            tuple(t.labels.medicine_columns),
             tuple((clip(m.entry, CELL_LIMIT),
-                   "opioid list" if m.field.startswith("opioids") else "other medicines",
+                   t.labels.opioid_list if m.field.startswith("opioids")
+                   else t.labels.other_medicines,
                    m.recognised_as) for m in assessment.medicines),
             (0.30, 0.16, 0.54)))
     blocks.extend(_override_blocks(assessment, t))
@@ -677,7 +693,7 @@ def build_summary(
              sha256=ruleset.sha256, not_fired=str(not_fired), total=str(len(assessment.trace))),
         style="small",
     ))
-    blocks.append(_trace_table(assessment))
+    blocks.append(_trace_table(assessment, t.labels))
     name = clip(_patient_name(case, t), NAME_LIMIT)
     return Document(
         kind="summary",
@@ -686,9 +702,10 @@ def build_summary(
                      verdict=assessment.verdict_text),
         author=_author(s),
         header=Header(
-            clinic_lines=_clinic_lines(s),
+            clinic_lines=_clinic_lines(s, t),
             patient_line=_patient_line(case, assessment.assessed_on, t),
-            right_line=clip(f"Prescriber: {s.prescriber}", NAME_LIMIT) if s.prescriber else "",
+            right_line=(clip(fill(t.labels.prescriber, name=s.prescriber), NAME_LIMIT)
+                        if s.prescriber else ""),
         ),
         footer=_footer(assessment, t),
         blocks=tuple(blocks),
@@ -708,10 +725,10 @@ CARD_RULE = "opioid-blockade-card"
 
 
 
-def _clinic_box(h: HandoutWording, s: PrintSettings) -> Box:
+def _clinic_box(h: HandoutWording, s: PrintSettings, t: Texts) -> Box:
     """Who the patient calls: clinic, phone, prescriber (blanks to write on when not set)."""
     return Box(title=h.clinic_box_title, tone="neutral", symbol="☎",
-               blocks=tuple(Para(line) for line in clinic_contact(s)))
+               blocks=tuple(Para(line) for line in clinic_contact(s, t)))
 
 
 def _who(s: PrintSettings, t: Texts) -> str:
@@ -754,8 +771,8 @@ def handout_dose_table(plan: DosePlan, t: Texts) -> Table:
         (step_dates(step), fmt_mg(step.dose_mg), step_amount(step, plan.form))
         for step in plan.steps
     )
-    return Table(("Dates", "Dose", t.handout.how_much), rows, (0.48, 0.20, 0.32), role="dose",
-                 style="body")
+    return Table((*t.labels.handout_dose_columns, t.handout.how_much), rows, (0.48, 0.20, 0.32),
+                 role="dose", style="body")
 
 
 def _gain_line(h: HandoutWording, case: Case, ruleset: RuleSet) -> str:
@@ -851,7 +868,7 @@ def _diary_table(plan: DosePlan, t: Texts) -> Table:
         (str(week), fmt_date(plan.start_on + timedelta(days=7 * (week - 1))), "", "")
         for week in range(1, diary_weeks(plan) + 1)
     )
-    return Table(("Week", "Week of", "Pain 0-10", t.handout.diary_could_do), rows,
+    return Table((*t.labels.diary_columns, t.handout.diary_could_do), rows,
                  (0.13, 0.22, 0.15, 0.50), role="diary", style="body")
 
 
@@ -861,9 +878,9 @@ def _wallet_card(
     return WalletCard(
         title=h.card_title,
         lines=(
-            f"Name: {clip(_patient_name(case, t), NAME_LIMIT)}",
+            fill(t.labels.card_name, name=clip(_patient_name(case, t), NAME_LIMIT)),
             fill(t.handout.card_dose, start=f"{plan.start_mg:g}", target=fmt_mg(plan.target_mg)),
-            *clinic_contact(s),
+            *clinic_contact(s, t),
         ),
         footer=h.card_footer,
     )
@@ -890,7 +907,7 @@ def build_handout(
                  name=name)
     blocks: list[Block] = [Heading(title, 1)]
     blocks.extend(_paras(h.intro))
-    blocks.append(_clinic_box(h, s))
+    blocks.append(_clinic_box(h, s, t))
     if verdict is Verdict.NOT_YET:
         blocks.append(Heading(w.wait, 2))
         if assessment.earliest_start_on is not None:
@@ -938,9 +955,10 @@ def build_handout(
         subject=w.subject,
         author=_author(s),
         header=Header(
-            clinic_lines=_clinic_lines(s),
-            patient_line=f"For: {name}",
-            right_line=clip(f"Prescriber: {s.prescriber}", NAME_LIMIT) if s.prescriber else "",
+            clinic_lines=_clinic_lines(s, t),
+            patient_line=fill(t.labels.handout_for, name=name),
+            right_line=(clip(fill(t.labels.prescriber, name=s.prescriber), NAME_LIMIT)
+                        if s.prescriber else ""),
         ),
         footer=_footer(assessment, t),
         blocks=tuple(blocks),

@@ -303,6 +303,91 @@ class HandoutFrame(_Wording):
     diary_could_do: Text
 
 
+class IndicatorWords(_Wording):
+    critical: Text
+    warning: Text
+    info: Text
+
+
+class PlanRows(_Wording):
+    protocol: Text
+    why: Text
+    form: Text
+    timing: Text
+    start_target_ceiling: Text
+    review: Text
+
+
+class Labels(_Wording):
+    """Field labels, table column headers and short fill-ins of both documents."""
+
+    patient: Annotated[Text, Slots("name")]
+    record: Annotated[Text, Slots("record")]
+    born: Annotated[Text, Slots("date")]
+    age: Annotated[Text, Slots("age")]
+    not_recorded: Text
+    unknown: Text
+    none: Text
+    clinic_and_phone: Annotated[Text, Slots("clinic", "phone")]
+    clinic: Annotated[Text, Slots("clinic")]
+    phone: Annotated[Text, Slots("phone")]
+    prescriber: Annotated[Text, Slots("name")]
+    critical: Annotated[Text, Slots("titles")]
+    cannot_evaluate_suffix: Text
+    indicators: IndicatorWords
+    finding: Annotated[Text, Slots("indicator", "status")]
+    status_fired: Text
+    status_cannot_evaluate: Text
+    inputs_missing: Text
+    evidence_grade: Text
+    sources_disagree: Text
+    sources: Text
+    overridden: Text
+    not_graded: Text
+    mme_columns: list[Text] = Field(min_length=6, max_length=6)
+    not_computed: Text
+    total: Text
+    total_line: Annotated[Text, Slots("total", "table")]
+    washout_columns: list[Text] = Field(min_length=5, max_length=5)
+    washout_days: Annotated[Text, Slots("days", "range")]
+    assumed: Text
+    dose_columns: list[Text] = Field(min_length=3, max_length=3)
+    ml_per_dose: Text
+    capsules_per_dose: Text
+    ongoing: Text
+    no_dose_plan: Text
+    plan_columns: list[Text] = Field(min_length=2, max_length=2)
+    plan_rows: PlanRows
+    chosen_by: Annotated[Text, Slots("protocol", "who")]
+    bedtime: Text
+    morning: Text
+    timing: Annotated[Text, Slots("when", "reason")]
+    review: Annotated[Text, Slots("date", "basis")]
+    start_date: Text
+    ceiling_override: Text
+    dispense_columns: list[Text] = Field(min_length=3, max_length=3)
+    prescription: Text
+    cost: Text
+    diagnosis: Text
+    duration: Text
+    prior_therapies: Text
+    none_listed: Text
+    rationale: Text
+    evidence: Text
+    monitoring_plan: Text
+    overrides: Text
+    reason_code: Annotated[Text, Slots("code")]
+    comment: Text
+    trace_columns: list[Text] = Field(min_length=5, max_length=5)
+    medicine_columns: list[Text] = Field(min_length=3, max_length=3)
+    opioid_list: Text
+    other_medicines: Text
+    handout_dose_columns: list[Text] = Field(min_length=2, max_length=2)
+    diary_columns: list[Text] = Field(min_length=3, max_length=3)
+    card_name: Annotated[Text, Slots("name")]
+    handout_for: Annotated[Text, Slots("name")]
+
+
 class Texts(_Wording):
     """``texts.yaml``: see the module docstring."""
 
@@ -317,6 +402,7 @@ class Texts(_Wording):
     notes: NoteWords
     summary: SummaryWords
     handout: HandoutFrame
+    labels: Labels
 
 
-__all__ = ["Slots", "Texts", "fill", "placeholders"]
+__all__ = ["Labels", "Slots", "Texts", "fill", "placeholders"]
