@@ -143,6 +143,9 @@ def test_editing_a_sentence_changes_the_sha_and_the_output(tmp_path: Path) -> No
     (lambda d: d["notes"].update(record_note=d["notes"]["record_note"] + " {patient}"),
      "notes.record_note", "{patient} is not filled"),
     (lambda d: d["questions"].pop("patient.pregnant"), "questions.patient.pregnant", "missing"),
+    (lambda d: d["summary"].update(footer=d["summary"]["footer"].replace("{sha256}", "{sha512}")),
+     "summary.footer", "{sha512} is not filled"),
+    (lambda d: d["labels"]["mme_columns"].pop(), "labels.mme_columns", "at least 6"),
     (lambda d: d["medicines"]["roles"].pop("full_agonist"), "medicines", "full_agonist"),
 ])
 def test_a_wrong_key_or_placeholder_is_a_load_problem(
