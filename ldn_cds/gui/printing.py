@@ -173,7 +173,7 @@ def choose_printer(system: PrintSystem, wanted: str | None) -> tuple[str | None,
     """(printer name, None) or (None, the problem in words) for ``wanted`` or the default."""
     problem = print_system_problem(system)
     if problem is not None:
-        return None, problem
+        return None, f"cannot print to {wanted!r}: {problem}" if wanted else problem
     listed = ", ".join(system.printers)
     if wanted:
         if wanted not in system.printers:

@@ -40,6 +40,8 @@ def test_cli_scheduler_down_is_not_no_default_printer(cups: FakeCups) -> None:
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert cups.jobs() == []
+    named = _print(cups, "--printer", "Office")  # what was asked for is named
+    assert "cannot print to 'Office': the print system (CUPS) is not reachable" in named.stderr
 
 
 @pytest.mark.skipif(shutil.which("lpstat") is None, reason="CUPS client tools not installed")
