@@ -263,7 +263,8 @@ def test_emergency_routes_without_clinic_point_to_the_write_in_box(
     lines = section(handout, "When to get help")
     assert ("Everything else: Call your clinic at the number in the box at the top if you "
             "have any of these:") in lines
-    assert plain(handout.blocks)[3:7] == [
+    box = 1 + len(ruleset.handout.intro)  # right after the title and the intro lines
+    assert plain(handout.blocks)[box:box + 4] == [
         "[Your clinic]", "Clinic: ________________", "Phone: ________________",
         "Prescriber: ________________"]
 
