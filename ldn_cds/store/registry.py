@@ -25,7 +25,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from ldn_cds.core.dosing import DosePlan
 from ldn_cds.core.followup import FollowUp
-from ldn_cds.core.response import Response, response
+from ldn_cds.core.outcomes import Course, Outcomes, practice_outcomes
+from ldn_cds.core.response import Response
 from ldn_cds.core.ruleset import RuleSet
 from ldn_cds.store import audit, schema
 
@@ -260,23 +261,109 @@ class Registry:
                         .where(schema.patients.c.id == patient_id)).first() is None:
             raise RegistryError(f"{self.where}: patient {patient_id} does not exist")
 
-    # -- response ---------------------------------------------------------------------------
-    def response(self, patient_id: int, on: date, ruleset: RuleSet) -> Response:
-        """The patient's response on ``on``: baseline from the assessment that planned LDN."""
+    # -- response and outcomes ---------------------------------------------------------------
+    def course(self, patient_id: int) -> Course:
+        """The patient's course: the latest assessment that planned LDN, and the follow-ups."""
+        return self._course(patient_id, self.assessments(patient_id),
+                            [v for _id, v in self.followups(patient_id)])
+
+    @staticmethod
+    def _course(patient_id: int, assessments: list[dict[str, Any]],
+                visits: list[FollowUp]) -> Course:
         plan: DosePlan | None = None
         baseline: int | None = None
         baseline_on: date | None = None
-        for row in reversed(self.assessments(patient_id)):
+        for row in reversed(assessments):
             result = json.loads(row["result_json"])
             if result.get("dose_plan"):
                 plan = DosePlan.model_validate(result["dose_plan"])
-                case = json.loads(row["case_json"])
-                baseline = (case.get("pain") or {}).get("score_now")
-                baseline_on = row["assessed_on"] if baseline is not None else None
+                baseline = (json.loads(row["case_json"]).get("pain") or {}).get("score_now")
+                baseline_on = _date(row["assessed_on"]) if baseline is not None else None
                 break
-        visits = [v.visit() for _id, v in self.followups(patient_id)]
-        return response(visits=visits, on=on, ruleset=ruleset, plan=plan,
-                        baseline_pain=baseline, baseline_on=_date(baseline_on))
+        return Course(key=str(patient_id), plan=plan, baseline_pain=baseline,
+                      baseline_on=baseline_on, followups=tuple(visits))
+
+    def response(self, patient_id: int, on: date, ruleset: RuleSet) -> Response:
+        """The patient's response on ``on``: baseline from the assessment that planned LDN."""
+        return self.course(patient_id).response(on, ruleset)
+
+    def courses(self) -> list[Course]:
+        """Every patient's course (one query per table, not per patient)."""
+        a, f = schema.assessments, schema.followups
+        with self.engine.connect() as conn:
+            ids = [int(i) for i in conn.execute(select(schema.patients.c.id)).scalars()]
+            by_patient: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+            for row in conn.execute(select(a).order_by(a.c.assessed_on, a.c.id)).mappings():
+                by_patient[row["patient_id"]].append(dict(row))
+            visits: dict[int, list[FollowUp]] = {i: [] for i in ids}
+            for row in conn.execute(select(f).order_by(f.c.visit_on, f.c.id)).mappings():
+                visits[row["patient_id"]].append(_followup_from(row))
+        return [self._course(i, by_patient[i], visits[i]) for i in ids]
+
+    def outcomes(self, on: date, ruleset: RuleSet) -> Outcomes:
+        return practice_outcomes(self.courses(), on, ruleset)
+
+    def due_for_review(self, on: date, ruleset: RuleSet) -> list[PatientRow]:
+        """Patients whose review date has come with no visit since, oldest review first."""
+        due = {}
+        for course in self.courses():
+            result = course.response(on, ruleset)
+            if result.due_for_review and result.review_on is not None:
+                due[int(course.key)] = result.review_on
+        rows = [r for r in self.patients() if r.id in due]
+        return sorted(rows, key=lambda r: (due[r.id], r.id))
+
+    # -- export -----------------------------------------------------------------------------
+    def export_rows(self, on: date, ruleset: RuleSet, *,
+                    deidentified: bool) -> list[dict[str, Any]]:
+        """One row per patient: identity (unless de-identified), course and response.
+
+        De-identified rows drop names, record ids, dates of birth and free text (a stop reason
+        is written by hand and may name people), and give dates as days from the planned LDN
+        start (age in whole years, 90 and over as "90+").
+        """
+        out: list[dict[str, Any]] = []
+        people = {r.id: r for r in self.patients()}
+        for number, course in enumerate(sorted(self.courses(), key=lambda c: int(c.key)), 1):
+            person = people[int(course.key)]
+            result = course.response(on, ruleset)
+            plan = course.plan
+            anchor = plan.start_on if plan is not None else None
+            stop_reason = next((v.stop_reason for v in course.followups
+                                if v.stopped and v.stop_reason), None)
+            effects = sorted({e.value for v in course.followups for e in v.side_effects})
+            row: dict[str, Any] = {}
+            if deidentified:
+                row["patient"] = f"P{number:04d}"
+                row["age_years"] = _age_band(person.date_of_birth, on)
+            else:
+                row.update(patient=person.id, record_id=person.record_id, name=person.name,
+                           date_of_birth=_iso(person.date_of_birth))
+            row.update(
+                sex=person.sex,
+                target_mg=None if plan is None else plan.target_mg,
+                started=course.started(on),
+                baseline_pain=result.baseline_pain,
+                latest_pain=result.latest_pain,
+                reduction_percent=result.reduction_percent,
+                classification=result.classification,
+                weeks_on_ldn=result.weeks_on_ldn,
+                stopped=result.stopped_on is not None,
+                stop_reason=None if deidentified else stop_reason,
+                side_effects=";".join(effects),
+                followups=len(course.followups),
+                due_for_review=result.due_for_review,
+            )
+            for name, when in (("start", anchor), ("review", result.review_on),
+                               ("latest_visit", result.latest_on),
+                               ("stopped", result.stopped_on)):
+                if deidentified:
+                    row[f"{name}_day"] = (None if when is None or anchor is None
+                                          else (when - anchor).days)
+                else:
+                    row[f"{name}_on"] = _iso(when)
+            out.append(row)
+        return out
 
     # -- audit ------------------------------------------------------------------------------
     def verify_audit(self) -> audit.AuditReport:
@@ -290,6 +377,17 @@ class Registry:
                               for r in conn.execute(select(tbl)).mappings().all()}
         return audit.verify(
             [{**e, "at": _stored_time(e["at"])} for e in entries], rows)
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _age_band(born: date | None, on: date) -> str | None:
+    if born is None:
+        return None
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    return "90+" if age >= 90 else str(age)
 
 
 def _insert(conn: Connection, statement: Any) -> int:
