@@ -129,3 +129,14 @@ def practice_outcomes(courses: list[Course], on: date, ruleset: RuleSet) -> Outc
         due_for_review=tuple(sorted(c.key for c in started if responses[c.key].due_for_review)),
         published=tuple(ruleset.tables.published_outcomes),
     )
+
+
+def reference_levels(baseline: int | None, ruleset: RuleSet) -> tuple[tuple[str, float], ...]:
+    """The pain levels that mean a meaningful and a substantial response from ``baseline``
+    (IMMPACT thresholds of the rule set), for the pain-over-time chart; () without a baseline."""
+    if baseline is None:
+        return ()
+    th = ruleset.tables.thresholds
+    return tuple(
+        (f"{t.value:g}% less pain", round(baseline * (1 - t.value / 100), 2))
+        for t in (th.response_meaningful_percent, th.response_substantial_percent))

@@ -109,3 +109,10 @@ def test_counts_always_add_up(practice: list[Course], on: date) -> None:
 def test_a_stop_reason_needs_a_stop() -> None:
     with pytest.raises(ValueError, match="stop reason is given but 'stopped' is not set"):
         FollowUp(on=START, stop_reason="nausea")
+
+
+def test_reference_levels_follow_the_rule_set_thresholds() -> None:
+    from ldn_cds.core.outcomes import reference_levels
+
+    assert reference_levels(None, RULESET) == ()
+    assert reference_levels(8, RULESET) == (("30% less pain", 5.6), ("50% less pain", 4.0))
