@@ -88,6 +88,8 @@ def add_parsers(sub: Any) -> None:
                               help="practice outcomes beside the published figures")
     outcomes.add_argument("--date", type=_iso, help="date of the report (default: today)")
     outcomes.add_argument("--json", action="store_true")
+    outcomes.add_argument("--pdf", type=Path, metavar="FILE",
+                          help="also write the report as a PDF (owner-only)")
     _database(outcomes)
 
     audit = sub.add_parser("audit", help="check the registry's audit log")
@@ -270,9 +272,18 @@ def _outcomes(args: argparse.Namespace, registry: Any, ruleset: Any, today: date
     out = registry.outcomes(today, ruleset)
     if args.json:
         print(json.dumps(outcomes_json(out), ensure_ascii=False))
-        return EXIT_OK
-    for label, value in outcome_lines(out):
-        print(f"{label}: {value}")
+    else:
+        for label, value in outcome_lines(out):
+            print(f"{label}: {value}")
+    if args.pdf is not None:
+        from ldn_cds.pdf.registry_report import render_outcomes
+
+        try:
+            write_private_atomic(args.pdf, render_outcomes(out, ruleset, outcome_lines(out)))
+        except OSError as exc:
+            print(f"{args.pdf}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print(f"practice outcomes written to {args.pdf}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -200,10 +200,13 @@ class PatientView(QWidget):
         self.add_button.clicked.connect(self.add_followup)
         self.edit_button = QPushButton("&Edit follow-up…")
         self.edit_button.clicked.connect(self.edit_followup)
+        self.pdf_button = QPushButton("Follow-up &PDF…")
+        self.pdf_button.clicked.connect(lambda: self.save_pdf())
         self.assessments = _table(["Date", "Verdict", "Rule set", "Prescriber"])
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.edit_button)
+        buttons.addWidget(self.pdf_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
@@ -219,6 +222,37 @@ class PatientView(QWidget):
     def _set_enabled(self, enabled: bool) -> None:
         self.add_button.setEnabled(enabled)
         self.edit_button.setEnabled(enabled)
+        self.pdf_button.setEnabled(enabled)
+
+    def save_pdf(self, path: Path | None = None) -> Path | None:
+        """The patient's follow-up page as a PDF, recorded as a printed document."""
+        import hashlib
+
+        from ldn_cds.fileio import write_private_atomic
+        from ldn_cds.pdf.registry_report import render_followup
+
+        registry = self.window_.registry
+        if registry is None or self.patient_id is None:
+            return None
+        if path is None:
+            name, _ = QFileDialog.getSaveFileName(self, "Save the follow-up page",
+                                                  "ldn-followup.pdf", "PDF (*.pdf)")
+            if not name:
+                return None
+            path = Path(name)
+        pid = self.patient_id
+        row = next(r for r in registry.patients() if r.id == pid)
+        data = render_followup(row, registry.course(pid), self.window_.ruleset,
+                               self.window_.today())
+        try:
+            write_private_atomic(path, data)
+        except OSError as exc:
+            self.window_.show_error(f"{path}: cannot write: {exc.strerror or exc}")
+            return None
+        self.window_.guard(lambda: registry.record_document(
+            pid, "followup", hashlib.sha256(data).hexdigest(), path=str(path)))
+        self.window_.statusBar().showMessage(f"Follow-up page saved to {path}", 8000)
+        return path
 
     def show_patient(self, patient_id: int | None) -> None:
         self.patient_id = patient_id
@@ -344,7 +378,10 @@ class OutcomesView(QWidget):
         export.clicked.connect(lambda: self.export(deidentified=False))
         export_deid = QPushButton("Export &de-identified CSV…")
         export_deid.clicked.connect(lambda: self.export(deidentified=True))
+        pdf = QPushButton("Save as &PDF…")
+        pdf.clicked.connect(lambda: self.save_pdf())
         buttons = QHBoxLayout()
+        buttons.addWidget(pdf)
         buttons.addWidget(export)
         buttons.addWidget(export_deid)
         buttons.addStretch(1)
@@ -366,6 +403,31 @@ class OutcomesView(QWidget):
             self.table.setItem(r, 0, _item(label))
             self.table.setItem(r, 1, _item(value))
         self.table.resizeRowsToContents()
+
+    def save_pdf(self, path: Path | None = None) -> Path | None:
+        from ldn_cds.fileio import write_private_atomic
+        from ldn_cds.pdf.registry_report import render_outcomes
+
+        registry = self.window_.registry
+        if registry is None:
+            return None
+        if path is None:
+            name, _ = QFileDialog.getSaveFileName(self, "Save practice outcomes",
+                                                  "ldn-practice-outcomes.pdf", "PDF (*.pdf)")
+            if not name:
+                return None
+            path = Path(name)
+        out = registry.outcomes(self.window_.today(), self.window_.ruleset)
+        from ldn_cds.store.report import outcome_lines
+
+        try:
+            write_private_atomic(path, render_outcomes(out, self.window_.ruleset,
+                                                       outcome_lines(out)))
+        except OSError as exc:
+            self.window_.show_error(f"{path}: cannot write: {exc.strerror or exc}")
+            return None
+        self.window_.statusBar().showMessage(f"Practice outcomes saved to {path}", 8000)
+        return path
 
     def export(self, *, deidentified: bool, path: Path | None = None) -> Path | None:
         import csv
