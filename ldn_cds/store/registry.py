@@ -205,6 +205,14 @@ class Registry:
             self._append(conn, "assessment saved", "assessments", new_id)
         return new_id
 
+    def patient_of(self, assessment_id: int) -> int:
+        a = schema.assessments
+        with self.engine.connect() as conn:
+            found = conn.execute(select(a.c.patient_id).where(a.c.id == assessment_id)).first()
+        if found is None:
+            raise RegistryError(f"{self.where}: assessment {assessment_id} does not exist")
+        return int(found.patient_id)
+
     def assessments(self, patient_id: int) -> list[dict[str, Any]]:
         a = schema.assessments
         with self.engine.connect() as conn:
