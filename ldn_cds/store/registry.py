@@ -82,6 +82,7 @@ class Registry:
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url
+        self._plans: dict[int, tuple[DosePlan | None, int | None]] = {}
 
     def __enter__(self) -> Registry:
         return self
@@ -275,17 +276,23 @@ class Registry:
         return self._course(patient_id, self.assessments(patient_id),
                             [v for _id, v in self.followups(patient_id)])
 
-    @staticmethod
-    def _course(patient_id: int, assessments: list[dict[str, Any]],
+    def _course(self, patient_id: int, assessments: list[dict[str, Any]],
                 visits: list[FollowUp]) -> Course:
         plan: DosePlan | None = None
         baseline: int | None = None
         baseline_on: date | None = None
         for row in reversed(assessments):
-            result = json.loads(row["result_json"])
-            if result.get("dose_plan"):
-                plan = DosePlan.model_validate(result["dose_plan"])
-                baseline = (json.loads(row["case_json"]).get("pain") or {}).get("score_now")
+            found = self._plans.get(row["id"])
+            if found is None:  # saved assessments never change: decode each one once
+                result = json.loads(row["result_json"])
+                pain = (json.loads(row["case_json"]).get("pain") or {}) \
+                    if result.get("dose_plan") else {}
+                found = (None if not result.get("dose_plan")
+                         else DosePlan.model_validate(result["dose_plan"]),
+                         pain.get("score_now"))
+                self._plans[row["id"]] = found
+            if found[0] is not None:
+                plan, baseline = found
                 baseline_on = _date(row["assessed_on"]) if baseline is not None else None
                 break
         return Course(key=str(patient_id), plan=plan, baseline_pain=baseline,
