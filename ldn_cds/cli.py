@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ldn_cds import __version__
+from ldn_cds import __version__, registry_cli
 from ldn_cds.casefile import assess_file, expand_paths, read_case
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     assess.add_argument("--pdf-dir", type=Path, help="write <id>-summary.pdf and "
                         "<id>-handout.pdf per case into this folder")
     _add_clinic_arguments(assess)
+    registry_cli.add_assess_arguments(assess)
 
     rules = sub.add_parser("rules", help="list the rule catalogue with sources")
     mode = rules.add_mutually_exclusive_group()
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     from ldn_cds.fhir_cli import add_parsers as add_fhir_parsers
 
     add_fhir_parsers(sub, assess)
+    registry_cli.add_parsers(sub)
     return parser
 
 
@@ -175,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ldn_cds.fhir_cli import import_fhir
 
             return import_fhir(args)
+        if args.command in registry_cli.COMMANDS:
+            return registry_cli.run(args, lambda: _load_rules(args))
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # the last guard: a message, never a traceback, for users
@@ -279,6 +283,12 @@ def _assess(args: argparse.Namespace) -> int:
         outputs = _prepare_pdf_dir(args.pdf_dir)
         if outputs is None:
             return EXIT_USAGE
+    saver = registry_cli.open_saver(args, ruleset)
+    if isinstance(saver, str):
+        print(saver, file=sys.stderr)
+        if outputs is not None:
+            outputs.close()
+        return EXIT_BAD_INPUT
     try:
         for path, problem in expand_paths(args.paths):
             if problem:
@@ -310,10 +320,17 @@ def _assess(args: argparse.Namespace) -> int:
                     outputs.discard()  # never a summary without its handout
                     print(f"{path}: cannot write PDFs: {exc}", file=sys.stderr)
                     status = EXIT_BAD_INPUT
+            if saver is not None:
+                message = saver.save(path, case, result)
+                if message is not None:
+                    print(message, file=sys.stderr)
+                    status = EXIT_BAD_INPUT
             sys.stdout.flush()
     finally:
         if outputs is not None:
             outputs.close()
+        if saver is not None:
+            saver.close()
     return status
 
 

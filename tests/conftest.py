@@ -22,6 +22,16 @@ ON = date(2026, 11, 23)
 """The fixed assessment date of the test suite (the clock is always a parameter)."""
 
 
+@pytest.fixture(autouse=True)
+def private_registry(tmp_path_factory: pytest.TempPathFactory,
+                     monkeypatch: pytest.MonkeyPatch) -> str:
+    """No test ever touches the user's registry: each gets its own SQLite file (inherited by
+    the CLI subprocesses a test starts, unless the test sets its own)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('registry') / 'registry.sqlite3'}"
+    monkeypatch.setenv("LDN_CDS_DATABASE_URL", url)
+    return url
+
+
 @pytest.fixture(scope="session")
 def ruleset() -> RuleSet:
     return default_ruleset()

@@ -63,6 +63,7 @@ TABLE_FILES = {
     "mme": "tables/mme.yaml",
     "medication_groups": "tables/medication_groups.yaml",
     "thresholds": "tables/thresholds.yaml",
+    "published_outcomes": "tables/published_outcomes.yaml",
 }
 VOCABULARY_FILES: dict[str, type[BaseModel]] = {
     "vocabulary/curated.yaml": CuratedFile,
@@ -433,6 +434,8 @@ def _check_tables(
     tables: Tables, check_refs: Callable[[str, str, Sequence[Any]], None],
     problems: list[Problem], ingredients: set[str] | None,
 ) -> None:
+    for i, outcome in enumerate(tables.published_outcomes):
+        check_refs(TABLE_FILES["published_outcomes"], f"[{i}].sources", outcome.sources)
     washout_file = TABLE_FILES["washout"]
     class_ids = {c.id for c in tables.washout.classes}
     for i, wclass in enumerate(tables.washout.classes):

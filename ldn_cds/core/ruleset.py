@@ -394,11 +394,24 @@ class DoseLimits(_Data):
     sources: list[SourceRef] = Field(min_length=1)
 
 
+class PublishedOutcome(_Data):
+    """A published practice figure the registry's outcome report is shown beside."""
+
+    measure: Literal["mean_reduction_percent", "stopped_percent", "side_effects_percent"]
+    value: float = Field(ge=0, le=100)
+    population: str
+    n: int | None = Field(None, ge=1, description="Patients; null where the notes do not say.")
+    evidence: list[EvidenceTag] = Field(min_length=1)
+    sources: list[SourceRef] = Field(min_length=1)
+    note: str | None = None
+
+
 class Tables(_Data):
     washout: WashoutTable
     mme: MmeTable
     medication_groups: list[MedicationGroup] = Field(min_length=1)
     thresholds: Thresholds
+    published_outcomes: list[PublishedOutcome] = Field(min_length=1)
 
 
 class ProtocolFile(_Data):
