@@ -126,6 +126,9 @@ class MainWindow(QMainWindow):
         self.central_column.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self._build_actions()
+        from ldn_cds.gui.registry_link import RegistryLink
+
+        self.registry_link = RegistryLink(self, self._today)
         self._build_menus()
         self._build_toolbar()
         self.ruleset_label = QLabel("")
@@ -284,6 +287,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.act_settings)
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
+        patients_menu = bar.addMenu("&Patients")
+        patients_menu.addAction(self.registry_link.act_save)
+        patients_menu.addAction(self.registry_link.act_open)
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.act_form)
         help_menu = bar.addMenu("&Help")
@@ -701,7 +707,12 @@ class MainWindow(QMainWindow):
             return None
         from ldn_cds.gui.widgets.dialogs import PreviewDialog
 
-        return PreviewDialog(documents, on_save=self.on_save_pdfs, parent=self)
+        return PreviewDialog(documents, on_save=self.on_save_pdfs, parent=self,
+                             on_printed=self._record_printed)
+
+    def _record_printed(self, documents: list[Any]) -> None:
+        """Printed documents go into the registry with their SHA-256 (after printing)."""
+        self.registry_link.record_documents([(d.kind, d.data, None) for d in documents])
 
     def on_preview(self) -> None:
         dialog = self.preview_dialog()
@@ -746,6 +757,9 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot save PDFs", str(exc))
             return []
         self.statusBar().showMessage("Saved " + ", ".join(p.name for p in paths), 6000)
+        self.registry_link.record_documents(
+            [("summary" if p.stem.endswith("-summary") else "handout", p.read_bytes(), p)
+             for p in paths])
         return paths
 
     # -- settings and help ---------------------------------------------------------------------
@@ -837,6 +851,7 @@ class MainWindow(QMainWindow):
         self.save_geometry()
         self._draft_timer.stop()
         self.remove_draft()
+        self.registry_link.close()
         event.accept()
 
 

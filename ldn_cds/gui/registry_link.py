@@ -20,8 +20,9 @@ from ldn_cds import __version__
 
 
 class RegistryLink:
-    def __init__(self, window: Any, url: str | None = None) -> None:
+    def __init__(self, window: Any, today: Any, url: str | None = None) -> None:
         self.window = window
+        self.today = today
         self.url = url
         self._registry: Any = None
         self._saved: dict[int, tuple[int, int]] = {}  # id(result) -> (assessment, patient)
@@ -62,7 +63,7 @@ class RegistryLink:
 
         if self.registry_window is None:
             self.registry_window = RegistryWindow(lambda: open_registry(self.url),
-                                                  self.window.ruleset, today=self.window.today)
+                                                  self.window.ruleset, today=self.today)
         self.registry_window.show()
         self.registry_window.raise_()
         self.registry_window.activateWindow()

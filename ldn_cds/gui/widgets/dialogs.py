@@ -329,6 +329,7 @@ class PreviewDialog(QDialog):
         *,
         on_save: Callable[[], None] | None = None,
         parent: QWidget | None = None,
+        on_printed: Callable[[list[Any]], None] | None = None,
     ) -> None:
         from PySide6.QtPdfWidgets import QPdfView
 
@@ -336,6 +337,7 @@ class PreviewDialog(QDialog):
 
         super().__init__(parent)
         self.setWindowTitle("Preview and print")
+        self.on_printed = on_printed
         self.documents = list(documents)
         self.printer = make_printer(title=self.documents[0].title if self.documents else "")
         """Kept referenced for the dialog's lifetime (a dropped QPrinter crashes PySide6)."""
@@ -415,6 +417,8 @@ class PreviewDialog(QDialog):
         QMessageBox.information(
             self, "Print", f"Sent {_documents_in_words(chosen)} to {where} as {jobs} "
                            f"print job{'s' if jobs != 1 else ''}{separately}, through {how}.")
+        if self.on_printed is not None:
+            self.on_printed(chosen)
         self.accept()
 
 
