@@ -695,8 +695,9 @@ class MainWindow(QMainWindow):
 
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
+            followup = self.registry_link.followup_for(case) if summary else None
             return render_documents(case, result, self.ruleset, self.clinic,
-                                    handout=handout, summary=summary)
+                                    handout=handout, summary=summary, followup=followup)
         finally:
             QApplication.restoreOverrideCursor()
 
@@ -752,7 +753,8 @@ class MainWindow(QMainWindow):
             return []
         try:
             paths: list[Path] = write_case_pdfs(case, result, self.ruleset, out_dir=folder,
-                                                stem=stem, settings=print_settings(self.clinic))
+                                                stem=stem, settings=print_settings(self.clinic),
+                                                followup=self.registry_link.followup_for(case))
         except OSError as exc:
             QMessageBox.warning(self, "Cannot save PDFs", str(exc))
             return []

@@ -65,10 +65,12 @@ def render_documents(
     handout: bool = True,
     summary: bool = True,
     overrides: dict[str, Any] | None = None,
+    followup: Any = None,
 ) -> list[PdfDocument]:
     """Render the chosen PDFs (handout first: it is what the patient takes home).
 
-    ``overrides`` (print-settings fields from the command line) win over ``settings``.
+    ``overrides`` (print-settings fields from the command line) win over ``settings``;
+    ``followup`` (course, today) adds the registry's follow-up section to the summary.
     """
     from ldn_cds.pdf import PrintSettings, render_handout, render_summary
 
@@ -82,7 +84,8 @@ def render_documents(
                                render_handout(case, assessment, ruleset, options)))
     if summary:
         out.append(PdfDocument("summary", job_title("summary", case.patient.record_id),
-                               render_summary(case, assessment, ruleset, options)))
+                               render_summary(case, assessment, ruleset, options,
+                                              followup=followup)))
     return out
 
 

@@ -70,6 +70,23 @@ class RegistryLink:
         self.registry_window.refresh()
         return self.registry_window
 
+    def followup_for(self, case: Any) -> tuple[Any, Any] | None:
+        """(course, today) of the case's patient when the registry holds follow-ups for them,
+        for the summary's follow-up section. Never creates a registry just to print, and a
+        registry problem only leaves the section out."""
+        from ldn_cds.store import RegistryError, open_registry
+
+        try:
+            registry = self._registry or open_registry(self.url, create=False)
+            self._registry = registry
+            patient_id = registry.find_patient(case.patient.model_dump(mode="json"))
+            if patient_id is None:
+                return None
+            course = registry.course(patient_id)
+        except RegistryError:
+            return None
+        return (course, self.today()) if course.followups else None
+
     # -- saving ------------------------------------------------------------------------------
     def save_assessment(self, *, quiet: bool = False) -> tuple[int, int] | None:
         """Record the current assessment once; (assessment id, patient id), or None."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import re
 import zlib
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,7 @@ from reportlab.platypus.paraparser import ParaParser
 
 from ldn_cds.core.assessment import Assessment
 from ldn_cds.core.models import Case
+from ldn_cds.core.outcomes import Course
 from ldn_cds.core.readability import measure
 from ldn_cds.core.report_content import (
     Banner,
@@ -404,7 +407,8 @@ def foreign_ruleset(ruleset: RuleSet) -> ForeignRuleSet | None:
 
 
 def render_document(document: Document, *, invariant: bool = False,
-                    foreign: ForeignRuleSet | None = None) -> bytes:
+                    foreign: ForeignRuleSet | None = None,
+                    extra: Callable[[StyleSet, float], list[Flowable]] | None = None) -> bytes:
     """Lay out one document and return the PDF bytes (``foreign``: a rule set other than the
     shipped one, named on every page)."""
     register_fonts()
@@ -419,7 +423,7 @@ def render_document(document: Document, *, invariant: bool = False,
         base = SUMMARY_BASE
     large = document.kind == "handout" and document.large_print
     pdf, flow = _build(document, make_styles(base), invariant=invariant, foreign=foreign,
-                       large=large)
+                       large=large, extra=extra)
     if large and flow and (flow[-1] < WIDOW_FILL or min(flow[:-1], default=1.0) < HALF):
         # a line or two spilled onto a page of their own, or the diary (kept whole) left a
         # page half empty: the same type with less space between paragraphs, kept when it
@@ -438,7 +442,9 @@ HALF = 0.5
 
 
 def _build(document: Document, styles: StyleSet, *, invariant: bool,
-           foreign: ForeignRuleSet | None, large: bool) -> tuple[bytes, list[float]]:
+           foreign: ForeignRuleSet | None, large: bool,
+           extra: Callable[[StyleSet, float], list[Flowable]] | None = None,
+           ) -> tuple[bytes, list[float]]:
     """The PDF, and how full each page of the text flow (the pages before the wallet card's
     section) is, from 0 to 1."""
     buffer = io.BytesIO()
@@ -446,6 +452,8 @@ def _build(document: Document, styles: StyleSet, *, invariant: bool,
                                  foreign=foreign)
     story = _flowables(document.blocks, styles, doc.width, card_scale=1.0,  # real card size
                        keep_diary=large)
+    if extra is not None:
+        story += extra(styles, doc.width)
     doc.build(story, canvasmaker=canvas_maker)
     flow_pages = (doc.section_starts[0] - 1) if doc.section_starts else len(doc.page_fill)
     return buffer.getvalue(), doc.page_fill[:flow_pages]
@@ -458,10 +466,22 @@ def render_summary(
     settings: PrintSettings | None = None,
     *,
     invariant: bool = False,
+    followup: tuple[Course, date] | None = None,
 ) -> bytes:
-    """The clinician summary PDF of one assessment."""
+    """The clinician summary PDF of one assessment; with ``followup`` (the patient's course in
+    the registry and today's date) it ends with the follow-up section and its chart."""
+    extra = None
+    if followup is not None and followup[0].followups:
+        course, today = followup
+
+        def extra(styles: StyleSet, width: float) -> list[Flowable]:
+            from ldn_cds.pdf.registry_report import followup_story
+
+            return [RLPageBreak(), *followup_story(course, course.response(today, ruleset),
+                                                   ruleset, styles, width, today)]
+
     return render_document(build_summary(case, assessment, ruleset, settings),
-                           invariant=invariant, foreign=foreign_ruleset(ruleset))
+                           invariant=invariant, foreign=foreign_ruleset(ruleset), extra=extra)
 
 
 def render_handout(
@@ -510,6 +530,7 @@ def write_case_pdfs(
     stem: str,
     settings: PrintSettings | None = None,
     invariant: bool = False,
+    followup: tuple[Course, date] | None = None,
 ) -> list[Path]:
     """Write ``<record_id or stem>-summary.pdf`` and ``-handout.pdf`` into ``out_dir``.
 
@@ -522,7 +543,8 @@ def write_case_pdfs(
     name = safe_stem(case.patient.record_id, stem)
     rendered = [
         (out_dir / f"{name}-summary.pdf",
-         render_summary(case, assessment, ruleset, settings, invariant=invariant)),
+         render_summary(case, assessment, ruleset, settings, invariant=invariant,
+                        followup=followup)),
         (out_dir / f"{name}-handout.pdf",
          render_handout(case, assessment, ruleset, settings, invariant=invariant)),
     ]

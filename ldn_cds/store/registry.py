@@ -136,19 +136,32 @@ class Registry:
         return dict(row)
 
     # -- patients ---------------------------------------------------------------------------
+    @staticmethod
+    def _match(conn: Connection, patient: Mapping[str, Any]) -> Any:
+        p = schema.patients
+        record_id = patient.get("record_id") or None
+        name = patient.get("name") or None
+        dob = _date(patient.get("date_of_birth"))
+        if record_id:
+            return conn.execute(select(p.c.id).where(p.c.record_id == record_id)).first()
+        if name and dob:
+            return conn.execute(select(p.c.id).where(
+                p.c.record_id.is_(None), p.c.name == name, p.c.date_of_birth == dob)).first()
+        return None
+
+    def find_patient(self, patient: Mapping[str, Any]) -> int | None:
+        """The registry id of the case's patient (record id, else name and date of birth)."""
+        with self.engine.connect() as conn:
+            found = self._match(conn, patient)
+        return None if found is None else int(found.id)
+
     def _patient_for(self, conn: Connection, patient: Mapping[str, Any]) -> int:
         """The patient's row id: matched by record id, else by name and date of birth."""
         p = schema.patients
         record_id = patient.get("record_id") or None
         name = patient.get("name") or None
         dob = _date(patient.get("date_of_birth"))
-        if record_id:
-            found = conn.execute(select(p.c.id).where(p.c.record_id == record_id)).first()
-        elif name and dob:
-            found = conn.execute(select(p.c.id).where(
-                p.c.record_id.is_(None), p.c.name == name, p.c.date_of_birth == dob)).first()
-        else:
-            found = None
+        found = self._match(conn, patient)
         if found is not None:
             return int(found.id)
         new_id = _insert(conn, p.insert().values(

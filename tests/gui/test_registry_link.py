@@ -78,3 +78,34 @@ def test_a_registry_that_cannot_open_never_stops_the_pdfs(
     assert len(paths) == 2
     assert all(p.is_file() for p in paths)
     assert "Patient registry" in modal_boxes  # the warning box (its title) was shown
+
+
+def test_summary_gains_the_follow_up_section_once_visits_exist(
+        window: Any, example_files: list[Path], private_registry: str) -> None:
+    import io
+    from datetime import timedelta
+
+    import pypdf
+
+    from ldn_cds.core.followup import FollowUp
+
+    window.open_path(_jane(example_files))
+    before = window._documents()
+    summary_text = "".join(p.extract_text() for p in pypdf.PdfReader(
+        io.BytesIO(before[1].data)).pages)
+    assert "Follow-up on LDN" not in summary_text
+    window.registry_link.act_save.trigger()
+    plan = window.controller.assessment.dose_plan
+    with open_registry(private_registry) as reg:
+        pid = reg.patients("MRN-1")[0].id
+        reg.add_followup(pid, FollowUp(on=plan.start_on + timedelta(days=30), dose_mg=3.0,
+                                       pain_score=5))
+    # printed a month after the start (the summary judges the response on the printing day)
+    window.registry_link.today = lambda: plan.start_on + timedelta(days=31)
+    after = window._documents()
+    reader = pypdf.PdfReader(io.BytesIO(after[1].data))
+    Path("/tmp/summary-followup.pdf").write_bytes(after[1].data)
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    assert "Follow-up on LDN" in text
+    assert "latest 5" in text
+    assert len(reader.pages) == len(pypdf.PdfReader(io.BytesIO(before[1].data)).pages) + 1
