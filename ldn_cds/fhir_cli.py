@@ -33,7 +33,8 @@ def add_parsers(sub: Any, assess: argparse.ArgumentParser) -> None:
                         "transaction or batch) as JSON")
     parser.add_argument("-o", "--output", type=Path, metavar="CASE.json",
                         help="write the case file here (default: print it)")
-    parser.add_argument("--date", type=_iso, help="assessment date (default: today)")
+    parser.add_argument("--date", type=_iso, help="read the record as of this date and write "
+                        "it as assessed_on (default: today, and assessed_on left empty)")
     assess.add_argument("--from-fhir", action="store_true",
                         help="the paths are FHIR R4 Bundles: import each, then assess it "
                              "(the JSON line adds import_report)")
@@ -85,7 +86,8 @@ def read_bundle(path: Path) -> tuple[Any, list[str]]:
         return None, [f"{path}: {exc}"]
 
 
-def import_file(path: Path, ruleset: Any, on: date) -> tuple[Any, list[str]]:
+def import_file(path: Path, ruleset: Any, on: date, *,
+                assessed_on: bool = True) -> tuple[Any, list[str]]:
     """(ImportResult or None, problems as '<file>: <field>: message' lines)."""
     from ldn_cds.core.fhir_import import FhirImportError, import_bundle
 
@@ -93,7 +95,7 @@ def import_file(path: Path, ruleset: Any, on: date) -> tuple[Any, list[str]]:
     if problems:
         return None, problems
     try:
-        return import_bundle(data, ruleset, on=on), []
+        return import_bundle(data, ruleset, on=on, assessed_on=assessed_on), []
     except FhirImportError as exc:
         return None, [f"{path}: {exc}"]
     except RecursionError:
@@ -105,7 +107,8 @@ def import_fhir(args: argparse.Namespace) -> int:
     if ruleset is None:
         return EXIT_BAD_INPUT
     on = args.date or date.today()
-    result, problems = import_file(args.bundle, ruleset, on)
+    # the case is assessed on the day given, else on the day it is assessed (not today's)
+    result, problems = import_file(args.bundle, ruleset, on, assessed_on=args.date is not None)
     for line in problems:
         print(line, file=sys.stderr)
     if result is None:

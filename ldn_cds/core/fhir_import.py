@@ -514,7 +514,7 @@ def _dose_per_day(dosage: dict[str, Any], where: str, caveats: list[str]
 
 
 class _Importer:
-    def __init__(self, ruleset: RuleSet, on: date) -> None:
+    def __init__(self, ruleset: RuleSet, on: date, assessed_on: bool) -> None:
         if ruleset.fhir is None:
             raise FhirImportError("", "this rule set has no FHIR mapping "
                                   f"({MAPPING_FILE}); the import needs it")
@@ -522,7 +522,9 @@ class _Importer:
         self.vocab = ruleset.vocabulary
         self.on = on
         self.report: list[ReportItem] = []
-        self.case: dict[str, Any] = {"schema_version": 1, "assessed_on": on.isoformat()}
+        self.case: dict[str, Any] = {"schema_version": 1}
+        if assessed_on:
+            self.case["assessed_on"] = on.isoformat()
 
     def note(self, entry: _Entry | None, reason: str, *, mapped: bool = False,
              rtype: str | None = None) -> None:
@@ -1115,14 +1117,19 @@ def _merge(items: list[dict[str, Any]], report: list[ReportItem]) -> list[dict[s
     return out
 
 
-def import_bundle(bundle: Any, ruleset: RuleSet, *, on: date) -> ImportResult:
+def import_bundle(bundle: Any, ruleset: RuleSet, *, on: date,
+                  assessed_on: bool = False) -> ImportResult:
     """The case a FHIR R4 Bundle prefills, with the import report.
+
+    ``on`` is the date the record is read against (is a dispensed supply still running, how
+    old is a pregnancy status); it becomes the case's ``assessed_on`` only when
+    ``assessed_on`` is true: the day of an import is not the day of the assessment.
 
     Raises:
         FhirImportError: the input is not a Bundle of a readable type, or a resource lacks a
             field this importer needs (``where`` names it, e.g. ``entry[3].resource.status``).
     """
-    return _Importer(ruleset, on).run(bundle)
+    return _Importer(ruleset, on, assessed_on).run(bundle)
 
 
 def report_lines(report: Sequence[ReportItem]) -> list[str]:

@@ -47,6 +47,13 @@ def test_import_fhir_prints_the_case_without_output_file() -> None:
     assert proc.returncode == 0, proc.stderr
     case = json.loads(proc.stdout)
     assert case["opioids"]["medications"][0]["unit"] == "mcg/h"
+    assert case["assessed_on"] == "2026-11-23"  # the date asked for
+
+
+def test_the_day_of_an_import_is_not_the_day_of_the_assessment() -> None:
+    proc = run("import-fhir", DATA / "cerner-fentanyl-patch.json")
+    assert proc.returncode == 0, proc.stderr
+    assert "assessed_on" not in json.loads(proc.stdout)
 
 
 def test_assess_from_fhir_json_lines_in_input_order() -> None:
