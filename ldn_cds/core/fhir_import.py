@@ -794,8 +794,9 @@ class _Importer:
     def medicine(self, entry: _Entry, resolver: _Resolver) -> _Medicine | None:
         res, where, kind = entry.resource, entry.where, entry.type
         status = _str(res.get("status"), f"{where}.status", required=True) or ""
+        intent = None
         if kind == "MedicationRequest":
-            _str(res.get("intent"), f"{where}.intent", required=True)
+            intent = _str(res.get("intent"), f"{where}.intent", required=True)
         concept, ingredients, problem = _medication_concept(entry, resolver)
         code, display = _rxnorm(concept, f"{where}.medication",
                                 self.vocab, self.mapping.url("rxnorm"))
@@ -824,6 +825,9 @@ class _Importer:
             self.dispense_status(entry, med, status)
         elif status in ("active", "intended"):
             med.status = "current"
+            if intent in ("proposal", "plan", "option", "directive"):
+                med.caveats.append(f"intent {intent} (not an order): taken as current, "
+                                   "the safer reading; confirm")
         elif status in ("completed", "stopped"):
             med.status = "stopped"
             med.last_date = self.end_date(res, where, kind)

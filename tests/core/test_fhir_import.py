@@ -287,6 +287,16 @@ def test_on_hold_opioid_is_unknown_not_current_or_none(ruleset: RuleSet) -> None
     assert run(bundle, ruleset).case_data["opioids"]["status"] == "unknown"
 
 
+def test_a_proposed_opioid_counts_as_current_and_says_so(ruleset: RuleSet) -> None:
+    bundle = load("epic-percocet-current.json")
+    for entry in bundle["entry"]:
+        if entry["resource"]["resourceType"] == "MedicationRequest":
+            entry["resource"]["intent"] = "proposal"
+    result = run(bundle, ruleset)
+    assert result.case_data["opioids"]["status"] == "current"
+    assert any("intent proposal" in r for r in reasons(result, "MedicationRequest", "m1"))
+
+
 def test_entered_in_error_request_is_ignored_and_reported(ruleset: RuleSet) -> None:
     bundle = load("epic-percocet-current.json")
     for entry in bundle["entry"]:
