@@ -149,10 +149,15 @@ def assess_fhir(args: argparse.Namespace) -> int:
     from ldn_cds.core.assessment import assess
     from ldn_cds.core.dosing import DosingError
 
-    if args.pdf_dir is not None:
-        print("ldn-cds assess: error: --pdf-dir is not available with --from-fhir: import "
-              "the bundle (ldn-cds import-fhir), review the case, then assess it",
-              file=sys.stderr)
+    # writing PDFs or saving to the registry from an unreviewed import would put a case the
+    # physician has not seen on paper or on record
+    refused = [flag for flag, given in (("--pdf-dir", args.pdf_dir is not None),
+                                        ("--save", bool(getattr(args, "save", False))))
+               if given]
+    if refused:
+        print(f"ldn-cds assess: error: {' and '.join(refused)} not available with "
+              "--from-fhir: import the bundle (ldn-cds import-fhir), review the case, then "
+              "assess it", file=sys.stderr)
         return EXIT_USAGE
     ruleset = _load_rules(args)
     if ruleset is None:

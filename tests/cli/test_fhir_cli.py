@@ -146,6 +146,12 @@ def test_pdf_dir_is_refused_with_from_fhir(tmp_path: Path) -> None:
     assert not (tmp_path / "pdf").exists()
 
 
+def test_saving_an_unreviewed_import_to_the_registry_is_refused(tmp_path: Path) -> None:
+    proc = run("assess", "--from-fhir", PERCOCET, "--save")
+    assert proc.returncode == 2
+    assert "--save" in proc.stderr
+
+
 def test_written_case_is_not_world_readable_even_with_a_loose_umask(tmp_path: Path) -> None:
     old = os.umask(0)
     try:
