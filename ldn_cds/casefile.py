@@ -131,14 +131,16 @@ def read_text_bounded(path: Path, *, limit: int = MAX_BYTES) -> str:
         raise CaseFileFormatError(f"cannot read: not UTF-8 text (byte {exc.start})") from None
 
 
-def read_json(path: Path) -> tuple[Any, list[str]]:
-    """(data, problems as '<file>: ...' lines) for any strict, bounded JSON file."""
+def read_json(path: Path, *, limit: int = MAX_BYTES,
+              what: str = "a case file") -> tuple[Any, list[str]]:
+    """(data, problems as '<file>: ...' lines) for any strict JSON file of at most ``limit``
+    bytes (``what`` names the kind of file in the size message)."""
     try:
-        text = read_text_bounded(path)
+        text = read_text_bounded(path, limit=limit)
     except FileNotFoundError:
         return None, [f"{path}: file not found"]
     except CaseFileFormatError as exc:
-        return None, [f"{path}: {exc}"]
+        return None, [f"{path}: {str(exc).replace('a case file', what)}"]
     except OSError as exc:
         return None, [f"{path}: cannot read: {exc.strerror or exc}"]
     try:

@@ -191,15 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _load_rules(args: argparse.Namespace) -> Any:
-    from ldn_cds.core.rulecheck import RuleSetError
-    from ldn_cds.resources import default_ruleset, load_ruleset
+    from ldn_cds.resources import load_ruleset_or_report
 
-    try:
-        return load_ruleset(args.rules_dir) if args.rules_dir else default_ruleset()
-    except RuleSetError as exc:
-        for problem in exc.problems:
-            print(f"rule set: {problem}", file=sys.stderr)
-        return None
+    return load_ruleset_or_report(args.rules_dir)
 
 
 def foreign_ruleset_line(ruleset: Any) -> str:

@@ -48,20 +48,14 @@ def _iso(text: str) -> date:
 
 
 def _load_rules(args: argparse.Namespace) -> Any:
-    from ldn_cds.core.rulecheck import RuleSetError
-    from ldn_cds.resources import default_ruleset, load_ruleset
+    from ldn_cds.resources import load_ruleset_or_report
 
-    try:
-        return load_ruleset(args.rules_dir) if args.rules_dir else default_ruleset()
-    except RuleSetError as exc:
-        for problem in exc.problems:
-            print(f"rule set: {problem}", file=sys.stderr)
-        return None
+    return load_ruleset_or_report(args.rules_dir)
 
 
 def read_bundle(path: Path) -> tuple[Any, list[str]]:
     """(parsed JSON, problems as '<file>: ...' lines), bounded in size and nesting."""
-    from ldn_cds.casefile import CaseFileFormatError, loads_strict, read_text_bounded
+    from ldn_cds.casefile import read_json
 
     try:
         size = os.stat(path).st_size
@@ -72,18 +66,7 @@ def read_bundle(path: Path) -> tuple[Any, list[str]]:
     if size > MAX_BUNDLE_BYTES:
         return None, [f"{path}: too large ({size:,} bytes; a bundle is read up to "
                       f"{MAX_BUNDLE_BYTES:,} bytes): export one patient's record"]
-    try:
-        text = read_text_bounded(path, limit=MAX_BUNDLE_BYTES)
-    except CaseFileFormatError as exc:
-        return None, [f"{path}: {str(exc).replace('a case file', 'a bundle')}"]
-    except OSError as exc:
-        return None, [f"{path}: cannot read: {exc.strerror or exc}"]
-    try:
-        return loads_strict(text), []
-    except json.JSONDecodeError as exc:
-        return None, [f"{path}: line {exc.lineno} column {exc.colno}: invalid JSON: {exc.msg}"]
-    except CaseFileFormatError as exc:
-        return None, [f"{path}: {exc}"]
+    return read_json(path, limit=MAX_BUNDLE_BYTES, what="a bundle")
 
 
 def import_file(path: Path, ruleset: Any, on: date, *,

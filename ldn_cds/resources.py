@@ -13,6 +13,7 @@ import functools
 import hashlib
 import json
 import os
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -186,6 +187,17 @@ def load_ruleset(root: Path | None = None) -> RuleSet:
     if is_shipped(folder):
         return ruleset
     return ruleset.model_copy(update={"origin": str(folder.resolve())})
+
+
+def load_ruleset_or_report(root: Path | None) -> RuleSet | None:
+    """The rule set of ``root`` (None: the shipped one), or None after writing each problem
+    to stderr as 'rule set: <file>: <location>: <message>' (the commands' shared loader)."""
+    try:
+        return load_ruleset(root) if root else default_ruleset()
+    except RuleSetError as exc:
+        for problem in exc.problems:
+            sys.stderr.write(f"rule set: {problem}\n")
+        return None
 
 
 @functools.cache

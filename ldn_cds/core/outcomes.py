@@ -20,6 +20,7 @@ from datetime import date
 
 from ldn_cds.core.dosing import DosePlan
 from ldn_cds.core.followup import FollowUp, SideEffect
+from ldn_cds.core.formatting import fmt_date, fmt_date_or
 from ldn_cds.core.response import Response, response
 from ldn_cds.core.ruleset import PublishedOutcome, RuleSet
 
@@ -140,3 +141,28 @@ def reference_levels(baseline: int | None, ruleset: RuleSet) -> tuple[tuple[str,
     return tuple(
         (f"{t.value:g}% less pain", round(baseline * (1 - t.value / 100), 2))
         for t in (th.response_meaningful_percent, th.response_substantial_percent))
+
+
+def response_lines(result: Response) -> list[str]:
+    """The patient's response in words, the same in the registry window and the PDFs."""
+    parts = [f"Baseline pain {result.baseline_pain} ({fmt_date_or(result.baseline_on)})"
+             if result.baseline_pain is not None else "Baseline pain not recorded"]
+    if result.latest_pain is not None:
+        parts.append(f"latest {result.latest_pain} ({fmt_date_or(result.latest_on)})")
+    if result.reduction_percent is not None:
+        parts.append(f"change {-result.reduction_percent:+g}%")
+    lines = [", ".join(parts) + ".",
+             result.classification_text + (f": {result.note}" if result.note else "") + "."]
+    course = []
+    if result.weeks_on_ldn is not None:
+        course.append(f"{result.weeks_on_ldn:g} weeks on LDN")
+    if result.weeks_at_target is not None:
+        course.append(f"{result.weeks_at_target:g} at the target dose")
+    if result.stopped_on is not None:
+        course.append(f"stopped {fmt_date(result.stopped_on)}")
+    if course:
+        lines.append(", ".join(course) + ".")
+    if result.review_on is not None:
+        due = ": DUE FOR REVIEW (no visit since)" if result.due_for_review else ""
+        lines.append(f"Review {fmt_date(result.review_on)}{due}.")
+    return lines

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from ldn_cds.core.dosing import DosePlan
 from ldn_cds.core.followup import PGIC_WORDS, SIDE_EFFECT_WORDS, FollowUp
 from ldn_cds.core.formatting import fmt_date, fmt_date_or, fmt_mg
-from ldn_cds.core.outcomes import reference_levels
+from ldn_cds.core.outcomes import reference_levels, response_lines
 from ldn_cds.core.ruleset import RuleSet
 from ldn_cds.gui.widgets.followup_dialog import ADHERENCE_WORDS, FollowUpDialog
 
@@ -312,31 +312,7 @@ class PatientView(QWidget):
 
     @staticmethod
     def _summary(result: Any) -> str:
-        parts = []
-        if result.baseline_pain is None:
-            parts.append("Baseline pain not recorded")
-        else:
-            parts.append(f"Baseline pain {result.baseline_pain} "
-                         f"({fmt_date_or(result.baseline_on)})")
-        if result.latest_pain is not None:
-            parts.append(f"latest {result.latest_pain} ({fmt_date_or(result.latest_on)})")
-        if result.reduction_percent is not None:
-            parts.append(f"change {-result.reduction_percent:+g}%")
-        lines = [", ".join(parts) + ".", result.classification_text
-                 + (f": {result.note}" if result.note else "") + "."]
-        weeks = []
-        if result.weeks_on_ldn is not None:
-            weeks.append(f"{result.weeks_on_ldn:g} weeks on LDN")
-        if result.weeks_at_target is not None:
-            weeks.append(f"{result.weeks_at_target:g} at the target dose")
-        if result.stopped_on is not None:
-            weeks.append(f"stopped {fmt_date(result.stopped_on)}")
-        if weeks:
-            lines.append(", ".join(weeks) + ".")
-        if result.review_on is not None:
-            due = " DUE FOR REVIEW (no visit since)." if result.due_for_review else "."
-            lines.append(f"Review {fmt_date(result.review_on)}{due}")
-        return "\n".join(lines)
+        return "\n".join(response_lines(result))
 
     def _selected_followup(self) -> int | None:
         rows = self.followups.selectionModel().selectedRows()

@@ -21,7 +21,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from ldn_cds.core.followup import PGIC_WORDS, SIDE_EFFECT_WORDS, FollowUp
 from ldn_cds.core.formatting import fmt_date, fmt_date_or, fmt_mg
-from ldn_cds.core.outcomes import Course, Outcomes, reference_levels
+from ldn_cds.core.outcomes import Course, Outcomes, reference_levels, response_lines
 from ldn_cds.core.response import Response
 from ldn_cds.core.ruleset import RuleSet
 from ldn_cds.pdf.fonts import BOLD, REGULAR, register_fonts
@@ -168,24 +168,11 @@ def _visit_row(visit: FollowUp) -> list[str]:
 def followup_story(course: Course, result: Response, ruleset: RuleSet, styles: StyleSet,
                    width: float, today: date) -> list[Any]:
     """The follow-up section: response in words, the chart, and the visits table."""
-    parts = [f"Baseline pain {result.baseline_pain} ({fmt_date_or(result.baseline_on)})"
-             if result.baseline_pain is not None else "Baseline pain not recorded"]
-    if result.latest_pain is not None:
-        parts.append(f"latest {result.latest_pain} ({fmt_date_or(result.latest_on)})")
-    if result.reduction_percent is not None:
-        parts.append(f"change {-result.reduction_percent:+g}%")
-    words = ", ".join(parts) + f". {result.classification_text}."
-    weeks = []
-    if result.weeks_on_ldn is not None:
-        weeks.append(f"{result.weeks_on_ldn:g} weeks on LDN")
-    if result.weeks_at_target is not None:
-        weeks.append(f"{result.weeks_at_target:g} at the target dose")
-    if result.review_on is not None:
-        weeks.append(f"review {fmt_date(result.review_on)}"
-                     + (" (due: no visit since)" if result.due_for_review else ""))
-    story: list[Any] = [Paragraph("Follow-up on LDN", styles.h2), Paragraph(words, styles.body)]
-    if weeks:
-        story.append(Paragraph("; ".join(weeks) + ".", styles.body))
+    lines = response_lines(result)
+    story: list[Any] = [Paragraph("Follow-up on LDN", styles.h2),
+                        Paragraph(" ".join(lines[:2]), styles.body)]
+    if len(lines) > 2:
+        story.append(Paragraph(" ".join(lines[2:]), styles.body))
     story.append(pain_chart(course, result, ruleset, width=width, today=today))
     story.append(Spacer(1, 4))
     rows: list[list[Any]] = [["Date", "Dose", "Pain", "Impression of change", "Side effects",
