@@ -202,7 +202,8 @@ class Registry:
     def save_assessment(self, case: Mapping[str, Any], result: Mapping[str, Any], *,
                         ruleset: RuleSet, program_version: str,
                         prescriber: str | None = None) -> int:
-        """Record one assessment (the case and its result as saved JSON); returns its id."""
+        """Record one assessment (the case and its result as saved JSON) and the case's
+        overrides, in one transaction; returns the assessment's id."""
         assessed_on = _date(result.get("assessed_on")) or _date(case.get("assessment_date"))
         if assessed_on is None:
             raise RegistryError("the assessment has no date: nothing was saved")
@@ -217,6 +218,14 @@ class Registry:
                 ruleset_origin=ruleset.origin, program_version=program_version,
                 prescriber=prescriber))
             self._append(conn, "assessment saved", "assessments", new_id)
+            for override in case.get("overrides") or []:
+                reason = str(override.get("reason_code") or "")
+                if override.get("comment"):
+                    reason = f"{reason}: {override['comment']}"
+                override_id = _insert(conn, schema.overrides.insert().values(
+                    assessment_id=new_id, rule_id=str(override.get("rule_id")),
+                    reason=reason, by=override.get("by"), at=_now()))
+                self._append(conn, "override", "overrides", override_id)
         return new_id
 
     def patient_of(self, assessment_id: int) -> int:
@@ -232,6 +241,13 @@ class Registry:
         with self.engine.connect() as conn:
             rows = conn.execute(select(a).where(a.c.patient_id == patient_id)
                                 .order_by(a.c.assessed_on, a.c.id)).mappings().all()
+        return [dict(r) for r in rows]
+
+    def overrides(self, assessment_id: int) -> list[dict[str, Any]]:
+        o = schema.overrides
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(o).where(o.c.assessment_id == assessment_id)
+                                .order_by(o.c.id)).mappings().all()
         return [dict(r) for r in rows]
 
     def record_override(self, assessment_id: int, rule_id: str, reason: str,

@@ -151,3 +151,19 @@ def test_postgresql_password_is_never_shown() -> None:
     shown = display_url("postgresql+psycopg://ldn:s3cret@db.example:5432/ldn")
     assert "s3cret" not in shown
     assert "db.example" in shown
+
+
+def test_the_cases_overrides_are_recorded_with_the_assessment(db_url: str) -> None:
+    case, result = assessed("jane-doe")
+    case = json.loads(json.dumps(case))
+    case["overrides"] = [{"rule_id": "hypothyroid-levothyroxine", "reason_code": "will_monitor",
+                          "comment": "TSH in 6 weeks", "by": "Dr A. Test", "on": "2026-11-23"}]
+    with open_registry(db_url) as reg:
+        aid = reg.save_assessment(case, result, ruleset=default_ruleset(),
+                                  program_version="0.1.0")
+        [override] = reg.overrides(aid)
+        assert override["rule_id"] == "hypothyroid-levothyroxine"
+        assert override["reason"] == "will_monitor: TSH in 6 weeks"
+        assert override["by"] == "Dr A. Test"
+        assert reg.verify_audit().ok
+        assert reg.verify_audit().entries == 3  # patient, assessment, override
