@@ -277,6 +277,15 @@ def _assess(args: argparse.Namespace) -> int:
         outputs = _prepare_pdf_dir(args.pdf_dir)
         if outputs is None:
             return EXIT_USAGE
+    fhir_out = None
+    if getattr(args, "fhir_out", None) is not None:
+        from ldn_cds.fhir_cli import FhirOutputs
+
+        fhir_out = FhirOutputs.open(args.fhir_out)
+        if fhir_out is None:
+            if outputs is not None:
+                outputs.close()
+            return EXIT_USAGE
     saver = registry_cli.open_saver(args, ruleset)
     if isinstance(saver, str):
         print(saver, file=sys.stderr)
@@ -313,6 +322,11 @@ def _assess(args: argparse.Namespace) -> int:
                 except OSError as exc:
                     outputs.discard()  # never a summary without its handout
                     print(f"{path}: cannot write PDFs: {exc}", file=sys.stderr)
+                    status = EXIT_BAD_INPUT
+            if fhir_out is not None:
+                trouble = fhir_out.write(path, case, result, ruleset)
+                if trouble is not None:
+                    print(trouble, file=sys.stderr)
                     status = EXIT_BAD_INPUT
             if saver is not None:
                 message = saver.save(path, case, result)

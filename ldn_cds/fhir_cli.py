@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -38,6 +39,9 @@ def add_parsers(sub: Any, assess: argparse.ArgumentParser) -> None:
     assess.add_argument("--from-fhir", action="store_true",
                         help="the paths are FHIR R4 Bundles: import each, then assess it "
                              "(the JSON line adds import_report)")
+    assess.add_argument("--fhir-out", type=Path, metavar="DIR",
+                        help="write <id>-fhir.json per case into this folder: a FHIR R4 "
+                             "Bundle with the proposed titration and the findings")
 
 
 def _iso(text: str) -> date:
@@ -135,6 +139,8 @@ def assess_fhir(args: argparse.Namespace) -> int:
     # writing PDFs or saving to the registry from an unreviewed import would put a case the
     # physician has not seen on paper or on record
     refused = [flag for flag, given in (("--pdf-dir", args.pdf_dir is not None),
+                                        ("--fhir-out", getattr(args, "fhir_out", None)
+                                         is not None),
                                         ("--save", bool(getattr(args, "save", False))))
                if given]
     if refused:
@@ -188,3 +194,67 @@ def assess_fhir(args: argparse.Namespace) -> int:
                 print(f"  {item.line()}")
         sys.stdout.flush()
     return status
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_stem(record_id: str | None, fallback: str) -> str:
+    """The PDFs' file-name rule (``ldn_cds.pdf.render.safe_stem``, which needs reportlab)."""
+    for candidate in (record_id, fallback):
+        if candidate:
+            cleaned = _UNSAFE.sub("_", candidate).strip("._-")[:80].rstrip("._-")
+            if cleaned:
+                return cleaned
+    return "case"
+
+
+class FhirOutputs:
+    """``assess --fhir-out DIR``: ``<record id or file stem>-fhir.json`` per case.
+
+    Named like the PDFs (the record id cleaned to a safe file name, else the case file's
+    stem); a name an earlier case of this batch took gets ``-2``, ``-3``, ... (reported on
+    stderr), so one patient's bundle never replaces another's. Written owner-only and
+    atomically.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.used: set[str] = set()
+
+    @classmethod
+    def open(cls, out_dir: Path) -> FhirOutputs | None:
+        """The writer (folder created owner-only), or None after a usage message."""
+        if out_dir.exists() and not out_dir.is_dir():
+            print(f"ldn-cds assess: error: --fhir-out {out_dir} is a file, not a folder",
+                  file=sys.stderr)
+            return None
+        try:
+            out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            print(f"ldn-cds assess: error: --fhir-out {out_dir}: cannot create the folder: "
+                  f"{exc.strerror or exc}", file=sys.stderr)
+            return None
+        return cls(out_dir)
+
+    def write(self, source: Path, case: Any, assessment: Any, ruleset: Any) -> str | None:
+        """Write one case's bundle; a problem as one '<file>: ...' line, else None."""
+        from ldn_cds.core.fhir_export import export_bundle
+        from ldn_cds.fileio import write_private_atomic
+
+        stem = safe_stem(case.patient.record_id, source.stem)
+        name, n = stem, 1
+        while name in self.used:
+            n += 1
+            name = f"{stem}-{n}"
+        self.used.add(name)
+        if name != stem:
+            print(f"{source}: FHIR bundle written as {name}-fhir.json: an earlier case in "
+                  f"this batch is already named {stem!r}", file=sys.stderr)
+        bundle = export_bundle(case, assessment, ruleset)
+        try:
+            write_private_atomic(self.out_dir / f"{name}-fhir.json",
+                                 json.dumps(bundle, indent=1, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            return f"{source}: cannot write the FHIR bundle: {exc.strerror or exc}"
+        return None
