@@ -241,6 +241,9 @@ class MainWindow(QMainWindow):
         std = QKeySequence.StandardKey
         self.act_new = self._action("&New case", self.on_new, std.New, "Start a new case")
         self.act_open = self._action("&Open…", self.on_open, std.Open, "Open a case file")
+        self.act_import_fhir = self._action(
+            "&Import FHIR bundle…", self.on_import_fhir, None,
+            "Prefill a new case from a FHIR R4 Bundle, after showing what was not mapped")
         self.act_save = self._action("&Save", self.on_save, std.Save, "Save the case")
         self.act_save_as = self._action("Save &as…", self.on_save_as, "Ctrl+Shift+S",
                                         "Save the case under a new name")
@@ -259,7 +262,8 @@ class MainWindow(QMainWindow):
         tab_actions = [self._action(f"Tab {i + 1}", self._tab_selector(i), f"Ctrl+{i + 1}")
                        for i in range(4)]
         self._content_actions = [
-            self.act_new, self.act_open, self.act_save, self.act_save_as, self.act_print,
+            self.act_new, self.act_open, self.act_import_fhir, self.act_save, self.act_save_as,
+            self.act_print,
             self.act_pdfs, self.act_settings, self.act_about, self.act_rules, self.act_form,
             *tab_actions,
         ]
@@ -273,7 +277,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        for action in (self.act_new, self.act_open):
+        for action in (self.act_new, self.act_open, self.act_import_fhir):
             file_menu.addAction(action)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self._rebuild_recent()
@@ -464,6 +468,68 @@ class MainWindow(QMainWindow):
         name, _ = QFileDialog.getOpenFileName(self, "Open case", start, CASE_FILTER)
         if name:
             self.open_path(Path(name))
+
+    def on_import_fhir(self) -> None:
+        if not self.maybe_save():
+            return
+        start = str(self.controller.path.parent) if self.controller.path else ""
+        name, _ = QFileDialog.getOpenFileName(self, "Import FHIR bundle", start,
+                                              "FHIR bundles (*.json);;All files (*)")
+        if name:
+            self.import_fhir_path(Path(name))
+
+    def import_fhir_path(self, path: Path) -> bool:
+        """Import a FHIR bundle into a new, unsaved case after the report is accepted."""
+        import os
+
+        from PySide6.QtWidgets import QDialog
+
+        from ldn_cds.casefile import read_json
+        from ldn_cds.core.fhir_import import FhirImportError, import_bundle
+        from ldn_cds.gui.widgets.fhir_report_dialog import FhirReportDialog
+
+        limit = 64 * 1024 * 1024  # as ldn-cds import-fhir: one patient's record
+        problems: list[str] = []
+        result = None
+        data: Any = None
+        try:
+            size = os.stat(path).st_size
+        except OSError as exc:
+            problems = [f"{path}: cannot read: {exc.strerror or exc}"]
+        else:
+            if size > limit:
+                problems = [f"{path}: too large ({size:,} bytes; a bundle is read up to "
+                            f"{limit:,} bytes)"]
+        if not problems:
+            data, problems = read_json(path, limit=limit, what="a bundle")
+        if not problems:
+            try:
+                result = import_bundle(data, self.controller.ruleset,
+                                       on=self.controller.today(), assessed_on=True)
+            except FhirImportError as exc:
+                problems = [f"{path}: {exc}"]
+            except RecursionError:
+                problems = [f"{path}: nested too deeply"]
+        if result is None:
+            box = QMessageBox(QMessageBox.Icon.Warning, "Cannot import FHIR bundle",
+                              f"{path.name} cannot be imported as a FHIR bundle.",
+                              QMessageBox.StandardButton.Ok, self)
+            box.setInformativeText("Nothing was changed. " + "; ".join(problems[:3]))
+            box.setDetailedText("\n".join(problems[:20]))
+            box.exec()
+            return False
+        dialog = FhirReportDialog(path, result, parent=self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        case = dict(result.case_data)
+        defaults = self.clinic.plan_defaults()
+        if defaults and "plan" not in case:
+            case["plan"] = dict(defaults)
+        self.controller.load_data(case, path=None, dirty=True)
+        self.statusBar().showMessage(
+            f"Imported {path.name}: {len(result.report)} item(s) not mapped or with a "
+            "caveat; every question the record did not answer is 'Not asked'", 8000)
+        return True
 
     def open_path(self, path: Path, *, quiet_new: bool = False) -> bool:
         """Open a case file; an invalid or newer file changes nothing and says why."""

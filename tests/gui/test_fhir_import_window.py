@@ -1,0 +1,134 @@
+"""File -> Import FHIR bundle...: the report comes before the form is filled; the filled case
+is new and unsaved, and every question the record did not answer stays "Not asked"."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QDialog, QFileDialog
+
+from ldn_cds.gui.main_window import MainWindow
+from ldn_cds.gui.widgets.fhir_report_dialog import FhirReportDialog
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "fhir"
+MORPHINE = DATA / "contained-morphine-er.json"
+
+
+@pytest.fixture
+def report_dialogs(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Every report dialog shown, answered with ``answer`` (Accepted unless changed)."""
+    shown: list[FhirReportDialog] = []
+    state = {"answer": QDialog.DialogCode.Accepted}
+
+    def run(dialog: FhirReportDialog) -> int:
+        shown.append(dialog)
+        return int(state["answer"].value)
+
+    monkeypatch.setattr(FhirReportDialog, "exec", run)
+    return shown, state
+
+
+def choose(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        lambda *a, **k: (str(path), "FHIR bundles (*.json)"))
+
+
+def test_the_file_menu_has_import_after_open(window: MainWindow) -> None:
+    file_menu = window.menuBar().actions()[0].menu()
+    texts = [a.text() for a in file_menu.actions()]
+    assert texts.index("&Import FHIR bundle…") == texts.index("&Open…") + 1
+
+
+def test_import_shows_the_report_then_fills_a_new_unsaved_case(
+        window: MainWindow, monkeypatch: pytest.MonkeyPatch, report_dialogs: Any) -> None:
+    shown, _ = report_dialogs
+    filled_before_report: list[Any] = []
+    original = FhirReportDialog.exec
+
+    def spy(dialog: FhirReportDialog) -> int:
+        filled_before_report.append(window.form.name.value())
+        return original(dialog)
+
+    monkeypatch.setattr(FhirReportDialog, "exec", spy)
+    choose(monkeypatch, MORPHINE)
+    window.act_import_fhir.trigger()
+    assert filled_before_report == [None]  # the report came first
+    (dialog,) = shown
+    rows = dialog.rows()
+    assert ("Encounter", "e1", "not mapped",
+            "Encounter resources are not read by the import") in rows
+    assert any(r[0] == "MedicationRequest" and r[1] == "m12" and r[2] == "not mapped"
+               for r in rows)
+    assert "not known" in dialog.reminder.text()
+    # the form holds what the record holds
+    form = window.form
+    assert form.name.value() == "Sara Olsen"
+    assert form.record_id.value() == "K-10"
+    assert form.dob.value() == "1955-09-09"
+    assert form.sex.value() == "female"
+    assert form.opioid_status.value() == "current"
+    (med,) = form.opioid_table.value() or []
+    assert med["drug"] == "morphine sulfate 15 MG Extended Release Oral Tablet"
+    assert med["daily_dose"] == 30
+    # every safety question the bundle did not answer stays "Not asked"
+    for field in (form.pregnant, form.hypersensitivity, form.liver, form.surgery):
+        assert field.value() is None
+        assert field.currentText() == "Not asked"
+    # a new, unsaved case
+    assert window.controller.path is None
+    assert window.controller.dirty
+    assert window.isWindowModified()
+
+
+def test_cancel_leaves_the_form_as_it_was(window: MainWindow, monkeypatch: pytest.MonkeyPatch,
+                                          report_dialogs: Any) -> None:
+    shown, state = report_dialogs
+    state["answer"] = QDialog.DialogCode.Rejected
+    window.on_new()
+    assert window.import_fhir_path(MORPHINE) is False
+    assert len(shown) == 1
+    assert window.form.name.value() is None
+    assert not window.controller.dirty
+
+
+@pytest.mark.parametrize("content", ["{not json", json.dumps({"resourceType": "Patient"})])
+def test_a_bad_file_says_so_naming_the_file(window: MainWindow, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            modal_boxes: list[str], report_dialogs: Any,
+                                            content: str) -> None:
+    shown, _ = report_dialogs
+    bad = tmp_path / "broken-bundle.json"
+    bad.write_text(content, encoding="utf-8")
+    choose(monkeypatch, bad)
+    window.act_import_fhir.trigger()
+    assert shown == []
+    assert any("broken-bundle.json" in text for text in modal_boxes)
+    assert window.form.name.value() is None
+
+
+def test_the_window_does_not_load_the_fhir_code_at_start_up() -> None:
+    code = ("import sys; import ldn_cds.gui.main_window; "
+            "print(sorted(m for m in sys.modules if 'fhir' in m or m.startswith("
+            "('reportlab', 'sqlalchemy'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True, env={"QT_QPA_PLATFORM": "offscreen"})
+    assert out.stdout.strip() == "[]"
+
+
+def test_screenshots_of_the_report_and_the_filled_window(
+        window: MainWindow, qtbot: Any, report_dialogs: Any) -> None:
+    shown, _ = report_dialogs
+    window.resize(1280, 860)
+    assert window.import_fhir_path(MORPHINE)
+    (dialog,) = shown
+    dialog.show()
+    qtbot.wait(50)
+    assert dialog.grab().save("/tmp/fhir-report-dialog.png")
+    dialog.close()
+    qtbot.wait(200)
+    assert window.grab().save("/tmp/fhir-filled-window.png")
