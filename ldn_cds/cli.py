@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_fhir_parsers(sub, assess)
     registry_cli.add_parsers(sub)
+    from ldn_cds.service_cli import add_parser as add_serve_parser
+
+    add_serve_parser(sub)
     return parser
 
 
@@ -177,6 +180,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ldn_cds.fhir_cli import import_fhir
 
             return import_fhir(args)
+        if args.command == "serve":
+            from ldn_cds.service_cli import serve
+
+            return serve(args, lambda: _load_rules(args))
         if args.command in registry_cli.COMMANDS:
             return registry_cli.run(args, lambda: _load_rules(args))
     except BrokenPipeError:

@@ -1,0 +1,267 @@
+"""CDS Hooks 2.0 requests and responses, without a web framework.
+
+A request's ``prefetch`` and, for the order hooks, ``context.draftOrders`` are put into one FHIR
+R4 ``collection`` Bundle and read by the existing importer (``ldn_cds.core.fhir_import``); the
+case it prefills is assessed (``ldn_cds.core.assessment``).  The response holds one card per
+finding (the findings are already CDS Hooks shaped) and, under
+``extension["ldn-cds.assessment"]``, the same object as one line of ``ldn-cds assess --from-fhir
+--json`` for that bundle (without ``file``).
+
+Nothing is more certain than the record: prefetch that is missing stays unknown (this service
+does not fetch from ``fhirServer``) and a card says what was not given.  A draft order is about
+to be signed, so it is read as a current medicine (the safer reading) and a card says so.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ldn_cds.core.assessment import Assessment, Finding, assess, verdict_text
+from ldn_cds.core.dosing import DosingError
+from ldn_cds.core.fhir_import import FhirImportError, ImportResult, import_bundle
+from ldn_cds.core.ruleset import RuleSet
+
+SERVICE_LABEL = "ldn-cds CDS Hooks service"
+PREFETCH = {
+    "patient": "Patient/{{context.patientId}}",
+    "medications": "MedicationRequest?patient={{context.patientId}}&status=active",
+    "conditions": "Condition?patient={{context.patientId}}",
+    "allergies": "AllergyIntolerance?patient={{context.patientId}}",
+    "painScores": "Observation?patient={{context.patientId}}&code=http://loinc.org|72514-3",
+}
+PREFETCH_WORDS = {
+    "patient": "patient", "medications": "active medication requests",
+    "conditions": "conditions", "allergies": "allergies", "painScores": "pain scores",
+}
+SERVICES = {
+    "ldn-cds-patient-view": ("patient-view", "Low-dose naltrexone (LDN) for chronic pain",
+                             "Whether LDN fits this patient's chronic pain now: verdict, "
+                             "earliest start, cautions and what is still unknown."),
+    "ldn-cds-order-select": ("order-select", "LDN check of the orders being selected",
+                             "Checks the draft orders with the record for LDN: opioids "
+                             "(naltrexone blocks them), interactions, cautions."),
+    "ldn-cds-order-sign": ("order-sign", "LDN check before the orders are signed",
+                           "Checks the draft orders with the record for LDN before "
+                           "signing: opioids, interactions, cautions."),
+}
+ORDER_HOOKS = {"order-select", "order-sign"}
+_IGNORED_DRAFT = {"entered-in-error", "cancelled", "revoked", "completed", "stopped"}
+
+
+class HookRequestError(ValueError):
+    """The body is not a CDS Hooks request this service reads; ``where`` names the field."""
+
+    def __init__(self, where: str, message: str) -> None:
+        self.where = where
+        self.message = message
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+def discovery() -> dict[str, Any]:
+    """The body of ``GET /cds-services``."""
+    return {"services": [
+        {"id": sid, "hook": hook, "title": title, "description": text,
+         "prefetch": dict(PREFETCH)}
+        for sid, (hook, title, text) in SERVICES.items()]}
+
+
+@dataclass
+class Built:
+    """The bundle built from a request, and what the physician must know about it."""
+
+    bundle: dict[str, Any]
+    missing: list[str] = field(default_factory=list)
+    drafts: list[str] = field(default_factory=list)
+    fhir_server: bool = False
+
+
+def _resources(value: Any, where: str) -> list[dict[str, Any]]:
+    """The resources of a prefetch value or draftOrders: one resource or a Bundle of them."""
+    if not isinstance(value, dict):
+        raise HookRequestError(where, "must be a FHIR resource or Bundle (a JSON object)")
+    rtype = value.get("resourceType")
+    if not isinstance(rtype, str):
+        raise HookRequestError(f"{where}.resourceType", "missing")
+    if rtype == "OperationOutcome":
+        return []  # the client could not prefetch: treated as not given
+    if rtype != "Bundle":
+        return [value]
+    entries = value.get("entry", [])
+    if not isinstance(entries, list):
+        raise HookRequestError(f"{where}.entry", "must be a list")
+    out = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise HookRequestError(f"{where}.entry[{i}]", "must be an object")
+        resource = entry.get("resource")
+        if resource is None:
+            continue
+        out.extend(_resources(resource, f"{where}.entry[{i}].resource"))
+    return out
+
+
+def check_request(body: Any, hook: str) -> dict[str, Any]:
+    """The request as an object, or HookRequestError naming the field."""
+    if not isinstance(body, dict):
+        raise HookRequestError("", "a CDS Hooks request is a JSON object")
+    for key in ("hook", "hookInstance"):
+        if not isinstance(body.get(key), str) or not body[key]:
+            raise HookRequestError(key, "missing or not a string")
+    if body["hook"] != hook:
+        raise HookRequestError("hook", f"{body['hook'][:60]!r} is not this service's hook "
+                               f"({hook})")
+    if not isinstance(body.get("context"), dict):
+        raise HookRequestError("context", "missing or not an object")
+    for key in ("prefetch", "fhirAuthorization"):
+        if body.get(key) is not None and not isinstance(body[key], dict):
+            raise HookRequestError(key, "must be an object")
+    if body.get("fhirServer") is not None and not isinstance(body["fhirServer"], str):
+        raise HookRequestError("fhirServer", "must be a string")
+    if hook in ORDER_HOOKS and body["context"].get("draftOrders") is None:
+        raise HookRequestError("context.draftOrders", f"required for {hook}")
+    return body
+
+
+def build_bundle(body: dict[str, Any], hook: str) -> Built:
+    """One ``collection`` Bundle from the prefetch and the draft orders (checked request)."""
+    prefetch = body.get("prefetch") or {}
+    built = Built({"resourceType": "Bundle", "type": "collection", "entry": []},
+                  fhir_server=bool(body.get("fhirServer")))
+    seen: set[tuple[str, str]] = set()
+
+    def add(resource: dict[str, Any]) -> None:
+        rtype, rid = resource.get("resourceType"), resource.get("id")
+        if isinstance(rid, str) and isinstance(rtype, str):
+            if (rtype, rid) in seen:
+                return
+            seen.add((rtype, rid))
+        built.bundle["entry"].append({"resource": resource})
+
+    if hook in ORDER_HOOKS:
+        for resource in _resources(body["context"]["draftOrders"], "context.draftOrders"):
+            resource = copy.deepcopy(resource)
+            if (resource.get("resourceType") == "MedicationRequest"
+                    and resource.get("status") not in _IGNORED_DRAFT):
+                # the order is about to be signed: read it as current, the safer reading
+                # (the importer ignores a draft request)
+                resource["status"] = "active"
+                built.drafts.append(f"MedicationRequest/{resource.get('id') or '?'}")
+            add(resource)
+    for key in PREFETCH:
+        value = prefetch.get(key)
+        if value is None or (isinstance(value, dict)
+                             and value.get("resourceType") == "OperationOutcome"):
+            # not prefetched (an empty searchset is given: the record holds none)
+            built.missing.append(key)
+            continue
+        for resource in _resources(value, f"prefetch.{key}"):
+            add(resource)
+    for key, value in prefetch.items():  # prefetch keys of other services: read as well
+        if key not in PREFETCH and value is not None:
+            for resource in _resources(value, f"prefetch.{str(key)[:40]}"):
+                add(resource)
+    return built
+
+
+def _card(finding: Finding) -> dict[str, Any]:
+    src = finding.sources[0]
+    source: dict[str, Any] = {"label": src.label}
+    if src.url:
+        source["url"] = src.url
+    card: dict[str, Any] = {"uuid": finding.uuid, "summary": finding.summary,
+                            "indicator": finding.indicator.value, "detail": finding.detail,
+                            "source": source}
+    if finding.suggestions:
+        card["suggestions"] = [{"label": s.label, "uuid": s.uuid,
+                                "isRecommended": s.is_recommended}
+                               for s in finding.suggestions]
+        card["selectionBehavior"] = finding.selection_behavior or "at-most-one"
+    if finding.override_reasons:
+        card["overrideReasons"] = [{"code": o.code, "display": o.display}
+                                   for o in finding.override_reasons]
+    return card
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 140 else text[:139].rstrip() + "\u2026"
+
+
+def _note(summary: str, detail: str, indicator: str = "info") -> dict[str, Any]:
+    return {"summary": _short(summary), "indicator": indicator, "detail": detail,
+            "source": {"label": SERVICE_LABEL}}
+
+
+def _verdict_card(assessment: Assessment, ruleset: RuleSet) -> dict[str, Any]:
+    """The verdict in words (the findings below say why), from the rule set's texts."""
+    text = verdict_text(ruleset, assessment.verdict)
+    start = assessment.earliest_start_on
+    detail = f"Verdict: {assessment.verdict.value}." + (
+        f" Earliest permitted start: {start.isoformat()}." if start else "")
+    return {"summary": _short(text), "indicator": "info", "detail": detail,
+            "source": {"label": f"ldn-cds rule set {ruleset.manifest.id} {ruleset.version}"}}
+
+
+def foreign_ruleset_line(ruleset: RuleSet) -> str:
+    return (f"Rule set not the shipped one: {ruleset.origin}, sha256 {ruleset.sha256} "
+            f"({ruleset.manifest.id} {ruleset.version})")
+
+
+def respond(body: dict[str, Any], hook: str, ruleset: RuleSet, on: date) -> dict[str, Any]:
+    """The CDS Hooks response to a checked request.
+
+    Raises:
+        HookRequestError: the prefetch or draft orders are not FHIR this service reads.
+    """
+    built = build_bundle(body, hook)
+    try:
+        result: ImportResult = import_bundle(built.bundle, ruleset, on=on, assessed_on=True)
+    except FhirImportError as exc:
+        raise HookRequestError("prefetch/context", str(exc)) from None
+    except RecursionError:
+        raise HookRequestError("prefetch/context", "nested too deeply") from None
+    cards: list[dict[str, Any]] = []
+    extension: dict[str, Any] = {}
+    if not ruleset.shipped:
+        line = foreign_ruleset_line(ruleset)
+        extension["ldn-cds.ruleset-notice"] = line
+        cards.append(_note(f"Rule set not the shipped one ({ruleset.manifest.id} "
+                           f"{ruleset.version}): check it before relying on these cards.",
+                           line, "warning"))
+    if built.drafts:
+        cards.append(_note("Draft orders read as current medicines (about to be signed).",
+                           "Read as current: " + ", ".join(built.drafts)))
+    if built.missing:
+        words = ", ".join(PREFETCH_WORDS[k] for k in built.missing)
+        fetched = (" A FHIR server was given, but this service does not fetch from it."
+                   if built.fhir_server else "")
+        cards.append(_note(f"Assessed without the record's {words}: stays unknown.",
+                           f"Not given in prefetch: {words}. What these hold is not known "
+                           f"(not 'no').{fetched}", "warning"))
+    assessment: Assessment | None = None
+    problem = "; ".join(result.problems)
+    if result.case is not None:
+        try:
+            assessment = assess(result.case, on=on, ruleset=ruleset)
+        except DosingError as exc:
+            problem = f"plan: {exc}"
+    if assessment is None:
+        cards.insert(0, _note("Not assessed: the record contradicts itself or cannot be "
+                              "planned; review it in the record.", problem, "warning"))
+        extension["ldn-cds.assessment"] = None
+        extension["ldn-cds.import_report"] = result.report_json()
+        extension["ldn-cds.problems"] = result.problems or [problem]
+        return {"cards": cards, "extension": extension}
+    payload = {**assessment.model_dump(mode="json", by_alias=True),
+               "import_report": result.report_json()}
+    payload["ruleset"].update(shipped=ruleset.shipped, origin=ruleset.origin)
+    extension["ldn-cds.assessment"] = payload
+    cards.append(_verdict_card(assessment, ruleset))
+    cards.extend(_card(f) for f in assessment.findings)
+    return {"cards": cards, "extension": extension}
+
+
+__all__ = ["SERVICES", "Built", "HookRequestError", "build_bundle", "check_request",
+           "discovery", "respond"]
