@@ -124,4 +124,13 @@ def create_app(ruleset: RuleSet, *, today: Any = date.today) -> Starlette:
                                             allow_headers=["Authorization", "Content-Type"])])
 
 
-__all__ = ["BODY_TIMEOUT_S", "MAX_BODY_BYTES", "create_app"]
+def default_app() -> Starlette:
+    """The application on the shipped rule set, for several workers:
+    ``uvicorn --factory ldn_cds.service.app:default_app --workers 4`` (no access-log filter
+    there: give ``--no-access-log`` or filter query strings in the proxy)."""
+    from ldn_cds.resources import default_ruleset
+
+    return create_app(default_ruleset())
+
+
+__all__ = ["BODY_TIMEOUT_S", "MAX_BODY_BYTES", "create_app", "default_app"]
