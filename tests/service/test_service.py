@@ -10,8 +10,10 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -314,3 +316,29 @@ def test_the_other_commands_do_not_load_the_web_stack() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=True)
     assert proc.stdout.strip() == "[]"
+
+
+def test_a_body_just_under_the_limit_is_answered_within_seconds(client: httpx.Client) -> None:
+    order = {**OXYCODONE_ORDER, "status": "active"}
+    count = 4_500_000 // len(json.dumps(order))
+    request = {**copy.deepcopy(PATIENT_VIEW),
+               "prefetch": {"medications": {"resourceType": "Bundle", "type": "searchset",
+                                            "entry": [{"resource": {**order, "id": f"m{i}"}}
+                                                      for i in range(count)]}}}
+    body = json.dumps(request).encode()
+    assert 4_000_000 < len(body) < 5 * 1024 * 1024
+    started = time.monotonic()
+    response = client.post(PV, content=body)
+    assert response.status_code == 200, response.text[:300]
+    assert time.monotonic() - started < 5
+
+
+def test_a_body_that_never_arrives_is_408_after_a_few_seconds(server: Server) -> None:
+    port = int(server.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        sock.sendall(f"POST {PV} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                     "application/json\r\nContent-Length: 100\r\n\r\n{\"hook\"".encode())
+        started = time.monotonic()
+        head = sock.recv(4096)
+    assert head.startswith(b"HTTP/1.1 408")
+    assert time.monotonic() - started < 10
