@@ -17,6 +17,7 @@ from typing import Any
 
 from ldn_cds import __version__, registry_cli
 from ldn_cds.casefile import assess_file, expand_paths, read_case
+from ldn_cds.fileio import unique_stem
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 __all__ = ["assess_file", "build_parser", "expand_paths", "main", "read_case"]
@@ -373,11 +374,7 @@ class _PdfOutputs:
         produced = sorted(self.staging.iterdir())
         stems = {p.name.rsplit("-", 1)[0] for p in produced}
         for stem in sorted(stems):
-            name, n = stem, 1
-            while name in self.used:
-                n += 1
-                name = f"{stem}-{n}"
-            self.used.add(name)
+            name = unique_stem(stem, self.used)
             if name != stem:
                 print(f"{source}: PDFs written as {name}-summary.pdf and {name}-handout.pdf: "
                       f"an earlier case in this batch is already named {stem!r}",

@@ -15,11 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+
+from ldn_cds.fileio import safe_stem, unique_stem
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024
@@ -196,17 +197,6 @@ def assess_fhir(args: argparse.Namespace) -> int:
     return status
 
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def safe_stem(record_id: str | None, fallback: str) -> str:
-    """The PDFs' file-name rule (``ldn_cds.pdf.render.safe_stem``, which needs reportlab)."""
-    for candidate in (record_id, fallback):
-        if candidate:
-            cleaned = _UNSAFE.sub("_", candidate).strip("._-")[:80].rstrip("._-")
-            if cleaned:
-                return cleaned
-    return "case"
 
 
 class FhirOutputs:
@@ -243,11 +233,7 @@ class FhirOutputs:
         from ldn_cds.fileio import write_private_atomic
 
         stem = safe_stem(case.patient.record_id, source.stem)
-        name, n = stem, 1
-        while name in self.used:
-            n += 1
-            name = f"{stem}-{n}"
-        self.used.add(name)
+        name = unique_stem(stem, self.used)
         if name != stem:
             print(f"{source}: FHIR bundle written as {name}-fhir.json: an earlier case in "
                   f"this batch is already named {stem!r}", file=sys.stderr)

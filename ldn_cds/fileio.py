@@ -9,6 +9,7 @@ following a planted symlink), flushed and synced, then moved over the target wit
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -44,3 +45,27 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_stem(record_id: str | None, fallback: str) -> str:
+    """A file-name stem from the record id (or the fallback): letters, digits, ``. _ -``."""
+    for candidate in (record_id, fallback):
+        if candidate:
+            cleaned = _UNSAFE.sub("_", candidate).strip("._-")[:80].rstrip("._-")
+            if cleaned:
+                return cleaned
+    return "case"
+
+
+def unique_stem(stem: str, used: set[str]) -> str:
+    """``stem``, or ``stem-2``, ``stem-3``, ... when an earlier output of the batch took it;
+    the name returned is added to ``used``."""
+    name, n = stem, 1
+    while name in used:
+        n += 1
+        name = f"{stem}-{n}"
+    used.add(name)
+    return name

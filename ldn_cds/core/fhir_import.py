@@ -25,109 +25,27 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ldn_cds.core.errors import describe
 from ldn_cds.core.medicines import OPIOID_ROLES, Role, Vocabulary, recognise
-from ldn_cds.core.models import Case, PainType, Release, parse_case
+from ldn_cds.core.models import Case, Release, parse_case
 
 if TYPE_CHECKING:
     from ldn_cds.core.ruleset import RuleSet
 
-# --------------------------------------------------------------------------------------------
-# The mapping data (resources/fhir/conditions.yaml)
-# --------------------------------------------------------------------------------------------
-
-MAPPING_FILE = "fhir/conditions.yaml"
-SystemKey = Literal["snomed", "icd10cm", "loinc", "rxnorm"]
-
-
-class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ConditionCode(_Data):
-    """One code of a Condition and the coded pain condition it is."""
-
-    system: SystemKey
-    code: str = Field(min_length=1, max_length=40)
-    display: str = Field(min_length=2)
-    condition: str = Field(pattern=r"^[a-z][a-z0-9_]*$",
-                           description="A code of vocabulary/conditions.yaml.")
-    pain_types: list[PainType] = Field(default_factory=list)
-    pain_types_source: str | None = Field(None, min_length=10)
-    verified: bool = Field(description="False: known here but not checked; not used.")
-    source: str = Field(min_length=10, description="Where the code was checked.")
-    note: str | None = None
-
-    @model_validator(mode="after")
-    def _types_need_source(self) -> ConditionCode:
-        if self.pain_types and self.pain_types_source is None:
-            raise ValueError("pain_types needs pain_types_source (what says so)")
-        return self
-
-
-class ObservationCode(_Data):
-    system: SystemKey
-    code: str = Field(min_length=1, max_length=40)
-    display: str = Field(min_length=2)
-    source: str = Field(min_length=10)
-
-
-class ObservationCodes(_Data):
-    pain_score: list[ObservationCode] = Field(min_length=1)
-    pregnancy_status: list[ObservationCode] = Field(min_length=1)
-    pregnant: list[ObservationCode] = Field(min_length=1)
-    not_pregnant: list[ObservationCode] = Field(min_length=1)
-
-
-class FhirMapping(_Data):
-    """``resources/fhir/conditions.yaml``: the codes the FHIR import maps."""
-
-    systems: dict[SystemKey, str]
-    conditions: list[ConditionCode] = Field(min_length=1)
-    observations: ObservationCodes
-    allergy_ingredients: list[str] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _unique_and_complete(self) -> FhirMapping:
-        missing = {"snomed", "icd10cm", "loinc", "rxnorm"} - set(self.systems)
-        if missing:
-            raise ValueError(f"systems: missing {sorted(missing)}")
-        seen: set[tuple[str, str]] = set()
-        for entry in self.conditions:
-            key = (entry.system, entry.code)
-            if key in seen:
-                raise ValueError(f"conditions: {entry.system} code {entry.code!r} listed twice")
-            seen.add(key)
-        return self
-
-    def url(self, key: SystemKey) -> str:
-        return self.systems[key]
-
-
-def check_mapping(mapping: FhirMapping, condition_codes: Iterable[str],
-                  ingredients: Iterable[str] | None) -> list[tuple[str, str]]:
-    """Cross-checks against the rest of the rule set: (location, message) per problem."""
-    problems: list[tuple[str, str]] = []
-    coded = set(condition_codes)
-    for i, entry in enumerate(mapping.conditions):
-        if entry.condition not in coded:
-            problems.append((f"conditions[{i}] ({entry.system} {entry.code}).condition",
-                             f"{entry.condition!r} is not in vocabulary/conditions.yaml"))
-    if ingredients is not None:
-        known = set(ingredients)
-        for i, ing in enumerate(mapping.allergy_ingredients):
-            if ing not in known:
-                problems.append((f"allergy_ingredients[{i}]",
-                                 f"{ing!r} is not an ingredient of the medication vocabulary"))
-    return problems
-
+from ldn_cds.core.fhir_mapping import (  # noqa: E402 (the mapping schema)
+    MAPPING_FILE,
+    ConditionCode,
+    FhirMapping,
+    ObservationCode,
+    check_mapping,
+)
 
 # --------------------------------------------------------------------------------------------
 # Result and report

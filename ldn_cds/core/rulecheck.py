@@ -23,8 +23,8 @@ from ldn_cds.core.assessment import WASHOUT_RULE
 from ldn_cds.core.conditions import ConditionVocabulary
 from ldn_cds.core.engine import comparisons, facts_used, run_rule
 from ldn_cds.core.facts import FACTS, PLAN_FACTS, Context
-from ldn_cds.core.fhir_import import MAPPING_FILE as FHIR_FILE
-from ldn_cds.core.fhir_import import FhirMapping, check_mapping
+from ldn_cds.core.fhir_mapping import MAPPING_FILE as FHIR_FILE
+from ldn_cds.core.fhir_mapping import FhirMapping, check_mapping
 from ldn_cds.core.medicines import TAGS, CuratedFile, NotOpioidsFile, RxNormTable, assemble
 from ldn_cds.core.models import parse_case
 from ldn_cds.core.plausibility import MaxDailyTable

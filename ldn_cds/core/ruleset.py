@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from ldn_cds.core.conditions import ConditionVocabulary
-from ldn_cds.core.fhir_import import FhirMapping
+from ldn_cds.core.fhir_mapping import FhirMapping
 from ldn_cds.core.medicines import Role, Vocabulary
 from ldn_cds.core.models import DoseForm, DoseUnit, Release
 from ldn_cds.core.plausibility import MaxDailyTable

@@ -54,7 +54,7 @@ from ldn_cds.core.report_content import (
     handout_body_text,
 )
 from ldn_cds.core.ruleset import RuleSet
-from ldn_cds.fileio import write_private_atomic
+from ldn_cds.fileio import safe_stem, write_private_atomic
 from ldn_cds.pdf import scripts
 from ldn_cds.pdf.flowables import WalletCardFlowable
 from ldn_cds.pdf.fonts import register_fonts
@@ -508,17 +508,6 @@ def _with_keywords(document: Document, keywords: tuple[str, ...]) -> Document:
     return replace(document, keywords=keywords)
 
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def safe_stem(record_id: str | None, fallback: str) -> str:
-    """A file-name stem from the record id (or the fallback): letters, digits, ``. _ -``."""
-    for candidate in (record_id, fallback):
-        if candidate:
-            cleaned = _UNSAFE.sub("_", candidate).strip("._-")[:80].rstrip("._-")
-            if cleaned:
-                return cleaned
-    return "case"
 
 
 def write_case_pdfs(
