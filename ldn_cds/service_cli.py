@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 1
+EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 
 
 def add_parser(sub: Any) -> None:
@@ -25,6 +25,10 @@ def add_parser(sub: Any) -> None:
                         help="address to listen on (default 127.0.0.1; put a reverse proxy "
                              "with TLS in front for other machines)")
     parser.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    parser.add_argument("--fhir-server", action="append", default=[], metavar="URL",
+                        help="a FHIR server (base URL) the service may read missing prefetch "
+                             "from, with the request's fhirAuthorization; repeatable. Without "
+                             "it the service never fetches")
 
 
 class _PathOnly(logging.Filter):
@@ -38,6 +42,13 @@ class _PathOnly(logging.Filter):
 
 
 def serve(args: argparse.Namespace, load_rules: Callable[[], Any]) -> int:
+    from ldn_cds.service.fetch import allowed_servers
+
+    try:
+        servers = allowed_servers(args.fhir_server)
+    except ValueError as exc:
+        print(f"ldn-cds serve: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     ruleset = load_rules()
     if ruleset is None:
         return EXIT_BAD_INPUT
@@ -50,6 +61,6 @@ def serve(args: argparse.Namespace, load_rules: Callable[[], Any]) -> int:
     from ldn_cds.service.app import create_app
 
     logging.getLogger("uvicorn.access").addFilter(_PathOnly())
-    uvicorn.run(create_app(ruleset), host=args.host, port=args.port, log_level="info",
-                access_log=True, timeout_keep_alive=5, server_header=False)
+    uvicorn.run(create_app(ruleset, fhir_servers=servers), host=args.host, port=args.port,
+                log_level="info", access_log=True, timeout_keep_alive=5, server_header=False)
     return EXIT_OK

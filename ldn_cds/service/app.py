@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -23,7 +24,16 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ldn_cds.core.ruleset import RuleSet
-from ldn_cds.service.hooks import SERVICES, HookRequestError, check_request, discovery, respond
+from ldn_cds.service.fetch import fetch
+from ldn_cds.service.hooks import (
+    PREFETCH,
+    SERVICES,
+    HookRequestError,
+    check_request,
+    discovery,
+    missing_keys,
+    respond,
+)
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 """A prefetch for one patient is rarely more than a few hundred kilobytes."""
@@ -75,8 +85,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def create_app(ruleset: RuleSet, *, today: Any = date.today) -> Starlette:
-    """The application, with the rule set loaded once at start-up."""
+def create_app(ruleset: RuleSet, *, today: Any = date.today,
+               fhir_servers: Sequence[str] = ()) -> Starlette:
+    """The application, with the rule set loaded once at start-up; ``fhir_servers``: the
+    normalised bases it may fetch missing prefetch from (``fetch.allowed_servers``)."""
 
     async def services(request: Request) -> JSONResponse:
         return JSONResponse(discovery())
@@ -100,7 +112,9 @@ def create_app(ruleset: RuleSet, *, today: Any = date.today) -> Starlette:
         hook = SERVICES[sid][0]
         try:
             checked = check_request(body, hook)
-            answer = await anyio.to_thread.run_sync(respond, checked, hook, ruleset, today())
+            fetched = await fetch(checked, missing_keys(checked), PREFETCH, fhir_servers)
+            answer = await anyio.to_thread.run_sync(respond, checked, hook, ruleset, today(),
+                                                    fetched)
         except HookRequestError as exc:
             return _error(400, f"not a CDS Hooks {hook} request this service reads: "
                           f"{exc.message}", exc.where)

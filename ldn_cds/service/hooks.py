@@ -7,9 +7,14 @@ finding (the findings are already CDS Hooks shaped) and, under
 ``extension["ldn-cds.assessment"]``, the same object as one line of ``ldn-cds assess --from-fhir
 --json`` for that bundle (without ``file``).
 
-Nothing is more certain than the record: prefetch that is missing stays unknown (this service
-does not fetch from ``fhirServer``) and a card says what was not given.  A draft order is about
-to be signed, so it is read as a current medicine (the safer reading) and a card says so.
+Nothing is more certain than the record: prefetch that is missing, and that could not be
+fetched from the client's ``fhirServer`` (only from servers the operator allowed, see
+``ldn_cds.service.fetch``), stays unknown and a card says what was not given and why.  A draft
+order is about to be signed, so it is read as a current medicine (the safer reading) and a card
+says so.
+
+The medication templates ask for every status, not only active ones: an opioid stopped last
+week, with its last date, decides the washout.
 """
 
 from __future__ import annotations
@@ -17,24 +22,32 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ldn_cds.core.assessment import Assessment, Finding, assess, verdict_text
 from ldn_cds.core.dosing import DosingError
 from ldn_cds.core.fhir_import import FhirImportError, ImportResult, import_bundle
 from ldn_cds.core.ruleset import RuleSet
 
+if TYPE_CHECKING:
+    from ldn_cds.service.fetch import Fetched
+
 SERVICE_LABEL = "ldn-cds CDS Hooks service"
 PREFETCH = {
     "patient": "Patient/{{context.patientId}}",
-    "medications": "MedicationRequest?patient={{context.patientId}}&status=active",
+    "medications": "MedicationRequest?patient={{context.patientId}}",
+    "statements": "MedicationStatement?patient={{context.patientId}}",
+    "dispenses": "MedicationDispense?patient={{context.patientId}}",
     "conditions": "Condition?patient={{context.patientId}}",
     "allergies": "AllergyIntolerance?patient={{context.patientId}}",
     "painScores": "Observation?patient={{context.patientId}}&code=http://loinc.org|72514-3",
+    "pregnancy": "Observation?patient={{context.patientId}}&code=http://loinc.org|82810-3",
 }
 PREFETCH_WORDS = {
-    "patient": "patient", "medications": "active medication requests",
+    "patient": "patient", "medications": "medication requests",
+    "statements": "medication statements", "dispenses": "dispensed medicines",
     "conditions": "conditions", "allergies": "allergies", "painScores": "pain scores",
+    "pregnancy": "pregnancy status",
 }
 SERVICES = {
     "ldn-cds-patient-view": ("patient-view", "Low-dose naltrexone (LDN) for chronic pain",
@@ -75,7 +88,6 @@ class Built:
     bundle: dict[str, Any]
     missing: list[str] = field(default_factory=list)
     drafts: list[str] = field(default_factory=list)
-    fhir_server: bool = False
 
 
 def _resources(value: Any, where: str) -> list[dict[str, Any]]:
@@ -125,11 +137,21 @@ def check_request(body: Any, hook: str) -> dict[str, Any]:
     return body
 
 
-def build_bundle(body: dict[str, Any], hook: str) -> Built:
-    """One ``collection`` Bundle from the prefetch and the draft orders (checked request)."""
+def missing_keys(body: dict[str, Any]) -> list[str]:
+    """This service's prefetch keys the (checked) request did not give."""
     prefetch = body.get("prefetch") or {}
-    built = Built({"resourceType": "Bundle", "type": "collection", "entry": []},
-                  fhir_server=bool(body.get("fhirServer")))
+    return [key for key in PREFETCH
+            if prefetch.get(key) is None or (isinstance(prefetch[key], dict) and
+                                             prefetch[key].get("resourceType")
+                                             == "OperationOutcome")]
+
+
+def build_bundle(body: dict[str, Any], hook: str,
+                 fetched: dict[str, Any] | None = None) -> Built:
+    """One ``collection`` Bundle from the prefetch (with what was ``fetched`` for the keys it
+    lacked) and the draft orders (checked request)."""
+    prefetch = {**(body.get("prefetch") or {}), **(fetched or {})}
+    built = Built({"resourceType": "Bundle", "type": "collection", "entry": []})
     seen: set[tuple[str, str]] = set()
 
     def add(resource: dict[str, Any]) -> None:
@@ -209,19 +231,37 @@ def foreign_ruleset_line(ruleset: RuleSet) -> str:
             f"({ruleset.manifest.id} {ruleset.version})")
 
 
-def respond(body: dict[str, Any], hook: str, ruleset: RuleSet, on: date) -> dict[str, Any]:
-    """The CDS Hooks response to a checked request.
-
-    Raises:
-        HookRequestError: the prefetch or draft orders are not FHIR this service reads.
-    """
-    built = build_bundle(body, hook)
+def _imported(body: dict[str, Any], hook: str, ruleset: RuleSet, on: date,
+              fetched: dict[str, Any] | None) -> tuple[Built, ImportResult]:
+    built = build_bundle(body, hook, fetched)
     try:
-        result: ImportResult = import_bundle(built.bundle, ruleset, on=on, assessed_on=True)
+        return built, import_bundle(built.bundle, ruleset, on=on, assessed_on=True)
     except FhirImportError as exc:
         raise HookRequestError("prefetch/context", str(exc)) from None
     except RecursionError:
         raise HookRequestError("prefetch/context", "nested too deeply") from None
+
+
+def respond(body: dict[str, Any], hook: str, ruleset: RuleSet, on: date,
+            fetched: Fetched | None = None) -> dict[str, Any]:
+    """The CDS Hooks response to a checked request (``fetched``: what was read from its
+    FHIR server for the keys the prefetch lacked).
+
+    Raises:
+        HookRequestError: the prefetch or draft orders are not FHIR this service reads.
+    """
+    if fetched and fetched.values:
+        try:
+            built, result = _imported(body, hook, ruleset, on, fetched.values)
+        except HookRequestError as exc:
+            # the server's answer is not FHIR the importer reads: the client's request is
+            # fine, so assess without it and say so (never a 400 for the server's data)
+            reason = f"its answer could not be read ({exc.message[:200]})"
+            fetched.failed.update(dict.fromkeys(fetched.values, reason))
+            fetched.values.clear()
+            built, result = _imported(body, hook, ruleset, on, None)
+    else:
+        built, result = _imported(body, hook, ruleset, on, None)
     cards: list[dict[str, Any]] = []
     extension: dict[str, Any] = {}
     if not ruleset.shipped:
@@ -233,13 +273,21 @@ def respond(body: dict[str, Any], hook: str, ruleset: RuleSet, on: date) -> dict
     if built.drafts:
         cards.append(_note("Draft orders read as current medicines (about to be signed).",
                            "Read as current: " + ", ".join(built.drafts)))
+    if fetched and fetched.values:
+        words = ", ".join(PREFETCH_WORDS[k] for k in PREFETCH if k in fetched.values)
+        cards.append(_note(f"Read from the record's FHIR server: {words}.",
+                           f"Not in the prefetch, fetched from {body.get('fhirServer')}: "
+                           f"{words}."))
     if built.missing:
         words = ", ".join(PREFETCH_WORDS[k] for k in built.missing)
-        fetched = (" A FHIR server was given, but this service does not fetch from it."
-                   if built.fhir_server else "")
+        why = [f"{PREFETCH_WORDS[k]}: {fetched.failed[k]}" for k in built.missing
+               if fetched and k in fetched.failed]
+        if fetched and fetched.skipped:
+            why.append(fetched.skipped)
+        reason = (" Not fetched: " + "; ".join(why) + ".") if why else ""
         cards.append(_note(f"Assessed without the record's {words}: stays unknown.",
                            f"Not given in prefetch: {words}. What these hold is not known "
-                           f"(not 'no').{fetched}", "warning"))
+                           f"(not 'no').{reason}", "warning"))
     assessment: Assessment | None = None
     problem = "; ".join(result.problems)
     if result.case is not None:
@@ -263,5 +311,5 @@ def respond(body: dict[str, Any], hook: str, ruleset: RuleSet, on: date) -> dict
     return {"cards": cards, "extension": extension}
 
 
-__all__ = ["SERVICES", "Built", "HookRequestError", "build_bundle", "check_request",
-           "discovery", "respond"]
+__all__ = ["PREFETCH", "SERVICES", "Built", "HookRequestError", "build_bundle",
+           "check_request", "discovery", "missing_keys", "respond"]

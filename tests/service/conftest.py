@@ -34,14 +34,15 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running(log: Path, *options: str) -> Iterator[Server]:
-    """``ldn-cds [OPTIONS] serve`` on a free loopback port, stopped on leaving."""
+def running(log: Path, *options: str, serve_options: tuple[str, ...] = ()) -> Iterator[Server]:
+    """``ldn-cds [OPTIONS] serve [SERVE_OPTIONS]`` on a free loopback port, stopped on
+    leaving."""
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with log.open("wb") as out:
         process = subprocess.Popen(
             [str(Path(sys.executable).with_name("ldn-cds")), *options, "serve",
-             "--host", "127.0.0.1", "--port", str(port)],
+             "--host", "127.0.0.1", "--port", str(port), *serve_options],
             stdout=out, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -2,7 +2,8 @@
 
 Requests follow the published CDS Hooks 2.0 examples (https://cds-hooks.hl7.org/, the
 patient-view request with prefetch and the order-sign request with draftOrders); their FHIR
-server points at the loopback and is never called (this service does not fetch).
+server points at the loopback and is never called (this server is not started with
+``--fhir-server``, so it never fetches: tests/service/test_fetch.py covers fetching).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ PERCOCET = DATA / "epic-percocet-current.json"
 PV = "/cds-services/ldn-cds-patient-view"
 SIGN = "/cds-services/ldn-cds-order-sign"
 INDICATORS = {"info", "warning", "critical"}
-FHIR_SERVER = "http://127.0.0.1:9/fhir"  # never contacted
+FHIR_SERVER = "http://127.0.0.1:9/fhir"  # never contacted (not allowed)
 AUTH = {"access_token": "some-opaque-fhir-access-token", "token_type": "Bearer",
         "expires_in": 300, "scope": "user/Patient.read user/Observation.read",
         "subject": "cds-service4"}
@@ -89,7 +90,9 @@ def _full_prefetch() -> dict[str, Any]:
 
     return {"patient": next(r for r in resources if r["resourceType"] == "Patient"),
             "medications": search("MedicationRequest"), "conditions": search("Condition"),
-            "allergies": search("AllergyIntolerance"), "painScores": search("Observation")}
+            "statements": search("MedicationStatement"), "dispenses": search("MedicationDispense"),
+            "allergies": search("AllergyIntolerance"), "painScores": search("Observation"),
+            "pregnancy": search("Observation")}
 
 
 def check_cards(answer: dict[str, Any]) -> list[dict[str, Any]]:
@@ -129,9 +132,12 @@ def test_discovery_lists_a_service_per_hook_with_prefetch(client: httpx.Client) 
     for s in services:
         assert {"id", "hook", "title", "description", "prefetch"} <= s.keys()
         templates = " ".join(s["prefetch"].values())
-        for what in ("Patient/{{context.patientId}}", "MedicationRequest?", "status=active",
-                     "Condition?", "AllergyIntolerance?", "72514-3"):
+        for what in ("Patient/{{context.patientId}}", "MedicationRequest?",
+                     "MedicationStatement?", "MedicationDispense?", "Condition?",
+                     "AllergyIntolerance?", "72514-3", "82810-3"):
             assert what in templates
+        # every status: an opioid stopped last week decides the washout
+        assert "status=" not in templates
 
 
 def test_patient_view_example_assesses_what_it_has_and_says_what_is_missing(
@@ -143,7 +149,7 @@ def test_patient_view_example_assesses_what_it_has_and_says_what_is_missing(
     missing = [c for c in cards if c["summary"].startswith("Assessed without")]
     assert len(missing) == 1
     assert missing[0]["indicator"] == "warning"
-    assert "does not fetch" in missing[0]["detail"]
+    assert "not set to fetch from it" in missing[0]["detail"]
     assessment = answer["extension"]["ldn-cds.assessment"]
     assert assessment["verdict"] == "needs_information"  # unknowns stay unknown
     assert "status" not in (assessment.get("case", {}).get("opioids") or {})
