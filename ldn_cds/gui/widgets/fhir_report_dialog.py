@@ -30,6 +30,12 @@ REMINDER = ("Anything the bundle does not hold stays <b>Not asked</b>: absent in
             "questions before relying on the assessment.")
 
 
+def _count_line(count: int, text: str) -> str:
+    if not count:
+        return ""
+    return f"{count} {'item' if count == 1 else 'items'} {text}"
+
+
 class FhirReportDialog(QDialog):
     """Import report with "Fill the form" / "Cancel"; accepted = fill the form."""
 
@@ -41,10 +47,14 @@ class FhirReportDialog(QDialog):
         layout = QVBoxLayout(self)
         report = result.report
         not_mapped = sum(1 for item in report if not item.mapped)
-        head = QLabel(
-            f"<b>{escape(path.name)}</b>: {not_mapped} item(s) not mapped, "
-            f"{len(report) - not_mapped} mapped with a caveat. Nothing listed here is in "
-            "the form as a fact; check each against the record.")
+        self.head = head = QLabel(f"<b>{escape(path.name)}</b>:<br>" + "<br>".join(
+            line for line in (_count_line(n, text) for n, text in (
+                (not_mapped, "not mapped: <b>not in the form</b>; enter what matters from "
+                             "the record."),
+                (len(report) - not_mapped, "mapped with a caveat: <b>in the form</b>; check "
+                                           "the value against the record."))) if line)
+            if report
+            else f"<b>{escape(path.name)}</b>")
         head.setWordWrap(True)
         layout.addWidget(head)
         self.table = QTableWidget(len(report), 4, self)
