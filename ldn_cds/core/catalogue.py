@@ -259,6 +259,12 @@ def render_medications(ruleset: RuleSet) -> str:
     lines += ["", "## Formulation words", ""]
     for form, words in vocab.formulation_words.items():
         lines.append(f"- `{form.value}`: {', '.join(words)}")
+    if vocab.salt_words:
+        lines += ["", "## Salt words", "",
+                  "Never read as the start of an opioid name (\"hydrochloride\" begins like "
+                  "hydrocodone); only skipped in that check. Sources: "
+                  f"{_refs(ruleset, vocab.salt_word_sources)}.", "",
+                  ", ".join(sorted(vocab.salt_words))]
     lines += ["", "## LDN itself", "",
               f"Naltrexone at {vocab.ldn.max_mg:g} mg or less, or written as "
               f"{', '.join(vocab.ldn.names)}, is LDN (not a duplicate antagonist). Sources: "

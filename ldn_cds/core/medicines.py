@@ -131,6 +131,11 @@ class CuratedFile(_Data):
     products: list[ProductSpec] = Field(default_factory=list)
     ambiguous: list[AmbiguousSpec] = Field(default_factory=list)
     formulation_words: dict[Release, list[str]]
+    salt_words: list[str] = Field(
+        default_factory=list,
+        description="Words of a salt or hydrate ('hydrochloride'): never a fragment of an "
+                    "opioid name, however it begins.")
+    salt_words_sources: list[VocabSource] = Field(default_factory=list)
 
 
 class NotOpioidEntry(_Data):
@@ -235,6 +240,9 @@ class Vocabulary:
     formulation_words: dict[Release, tuple[str, ...]]
     codes: dict[str, RxCode]
     not_opioid_sources: tuple[VocabSource, ...]
+    salt_words: frozenset[str] = frozenset()
+    """Salt and hydrate words ("hydrochloride"), never read as part of an opioid name."""
+    salt_word_sources: tuple[VocabSource, ...] = ()
     role_words: Mapping[str, str] = field(default_factory=dict)
     """Words for each role and for "not recognised" (``texts.yaml`` medicines.roles)."""
     release_words: Mapping[str, str] = field(default_factory=dict)
@@ -388,6 +396,8 @@ def assemble(
         formulation_words={k: tuple(v) for k, v in curated.formulation_words.items()},
         codes=dict(rxnorm.codes),
         not_opioid_sources=nof_sources,
+        salt_words=frozenset(w for word in curated.salt_words for w in tokens(word)),
+        salt_word_sources=tuple(curated.salt_words_sources),
         role_words=dict(role_words or {}),
         release_words=dict(release_words or {}),
         phrases=dict(phrases or {}),
@@ -607,7 +617,7 @@ class Matcher:
 
     def opioid_like(self, token: str) -> str | None:
         """The opioid a leftover fragment may be part of ("cod" -> codeine), else None."""
-        if len(token) < 3 or not token.isalpha():
+        if len(token) < 3 or not token.isalpha() or token in self.vocab.salt_words:
             return None
         found = self._prefixes.get(token)
         if found is None and len(token) >= 5:

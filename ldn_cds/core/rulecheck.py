@@ -261,6 +261,7 @@ def build_ruleset(files: dict[str, Any]) -> RuleSet:
         for i, amb in enumerate(curated.ambiguous):
             check_refs("vocabulary/curated.yaml", f"ambiguous[{i}] ({amb.name}).sources",
                        amb.sources)
+        check_refs("vocabulary/curated.yaml", "salt_words_sources", curated.salt_words_sources)
         check_refs("vocabulary/not_opioids.yaml", "sources",
                    vocab_parts["vocabulary/not_opioids.yaml"].sources)
     for rule in rules:

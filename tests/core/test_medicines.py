@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ldn_cds.core.medicines import (
     OPIOID_ROLES,
@@ -172,6 +174,66 @@ def test_a_listed_opioid_part_is_found(ruleset: RuleSet) -> None:
     rec = recognise(ruleset.vocabulary, "acetaminophen and codeine")
     assert rec.is_opioid
     assert rec.opioid_ingredients == ("codeine",)
+
+
+# RxNorm and record-system names carry the salt: "vancomycin hydrochloride" begins like
+# hydrocodone, but no salt word is part of an opioid name (HL7's example meddisp0301 made the
+# FHIR import call opioid use unknown).
+SALTED_NOT_OPIOIDS = [
+    "vancomycin hydrochloride 1 g", "sertraline hydrochloride 50 MG Oral Tablet",
+    "metformin hydrochloride 500 mg", "dextromethorphan hydrobromide 30 mg",
+    "citalopram hydrobromide 20 mg", "levocetirizine dihydrochloride 5 mg",
+    "duloxetine HCl 60 mg", "amitriptyline hydrochloride 10 mg qhs",
+    "cyclobenzaprine hydrochloride 10 mg", "doxycycline hyclate 100 mg",
+]
+
+
+@pytest.mark.parametrize("text", SALTED_NOT_OPIOIDS)
+def test_a_salt_word_is_never_read_as_part_of_an_opioid(text: str, ruleset: RuleSet) -> None:
+    rec = recognise(ruleset.vocabulary, text)
+    assert rec.status == "recognised", rec.label
+    assert rec.role is not None
+    assert rec.role.value == "not_opioid"
+
+
+@pytest.mark.parametrize(("text", "opioid"), [
+    ("hydrocodone bitartrate 10 mg ER", "hydrocodone"),
+    ("hydromorphone hydrochloride 2 mg", "hydromorphone"),
+    ("morphine sulfate 15 MG Extended Release Oral Tablet", "morphine"),
+    ("codeine phosphate 30 mg", "codeine"),
+    ("propoxyphene napsylate 100 mg", "propoxyphene"),
+])
+def test_an_opioid_with_its_salt_is_still_the_opioid(
+        text: str, opioid: str, ruleset: RuleSet) -> None:
+    rec = recognise(ruleset.vocabulary, text)
+    assert rec.is_opioid
+    assert opioid in rec.opioid_ingredients
+
+
+@pytest.mark.parametrize("text", ["hydrocodon 10 mg", "hydromorphon hcl 2 mg",
+                                  "oxycodne 5 mg", "sertraline + hydro 5"])
+def test_a_misspelt_opioid_is_still_unresolved_beside_a_salt(
+        text: str, ruleset: RuleSet) -> None:
+    rec = recognise(ruleset.vocabulary, text)
+    assert rec.status == "ambiguous", rec.label
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_named_medicine_with_a_salt_word_keeps_its_reading(
+        data: st.DataObject, ruleset: RuleSet) -> None:
+    """Adding a salt word to a recognised name never changes whether it is an opioid, and
+    never makes a recognised non-opioid unresolved."""
+    vocab = ruleset.vocabulary
+    name = data.draw(st.sampled_from(sorted(
+        n for ing in vocab.ingredients.values() for n in ing.names if len(n) > 3)))
+    salt = data.draw(st.sampled_from(sorted(vocab.salt_words)))
+    plain, salted = recognise(vocab, name), recognise(vocab, f"{name} {salt} 10 mg")
+    if plain.status != "recognised":
+        return
+    assert salted.is_opioid == plain.is_opioid
+    assert salted.status == "recognised", (name, salt, salted.label)
 
 
 def test_cod_liver_oil_is_not_codeine(ruleset: RuleSet) -> None:

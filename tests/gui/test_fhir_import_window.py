@@ -68,7 +68,8 @@ def test_import_shows_the_report_then_fills_a_new_unsaved_case(
     # the head says which items are in the form (with a caveat) and which are not
     caveats = sum(r[2] == "mapped, with a caveat" for r in rows)
     not_mapped = sum(r[2] == "not mapped" for r in rows)
-    assert caveats and not_mapped
+    assert caveats
+    assert not_mapped
     head = dialog.head.text()
     assert f"{not_mapped} items not mapped: <b>not in the form</b>" in head
     assert f"{caveats} item{'s' if caveats > 1 else ''} mapped with a caveat: <b>in the form" \
