@@ -40,21 +40,33 @@ if TYPE_CHECKING:
     from ldn_cds.core.ruleset import RuleSet
 
 from ldn_cds.core.fhir_mapping import (  # noqa: E402 (the mapping schema)
+    HISTORY_VALUES,
     MAPPING_FILE,
     ConditionCode,
     FhirMapping,
+    HistoryCode,
     ObservationCode,
     check_mapping,
 )
+
+_HISTORY_WORDS = {
+    "opioid_use_disorder": "opioid use disorder", "liver": "liver disease",
+    "renal": "kidney impairment", "depression": "depression",
+    "suicidal_ideation": "suicidal ideation", "hypothyroidism_cause": "cause of hypothyroidism",
+}
 
 # --------------------------------------------------------------------------------------------
 # Result and report
 # --------------------------------------------------------------------------------------------
 
-BUNDLE_TYPES = frozenset({"collection", "searchset", "transaction", "batch"})
+BUNDLE_TYPES = frozenset({"collection", "searchset", "transaction", "batch",
+                          "batch-response", "transaction-response"})
+"""A server answers a batch of searches (the spec's medications-and-allergies example) with a
+batch-response whose entries are searchsets: their resources are read as one record."""
+MAX_NESTING = 3
 MAPPED_TYPES = frozenset({
     "Patient", "Condition", "MedicationRequest", "MedicationStatement", "MedicationDispense",
-    "AllergyIntolerance", "Observation", "Medication",
+    "MedicationAdministration", "AllergyIntolerance", "Observation", "Medication",
 })
 
 
@@ -218,29 +230,57 @@ class _Entry:
         return value if isinstance(value, str) else None
 
 
-def _entries(bundle: Any) -> list[_Entry]:
+def _entries(bundle: Any, notes: list[tuple[str, str]] | None = None, prefix: str = "",
+             depth: int = 0) -> list[_Entry]:
+    """The resources of a Bundle, with those of the Bundles it holds (searchsets of a
+    batch-response); ``notes`` gets (where, reason) for what a physician must know (a
+    searchset with more pages, an entry whose request failed)."""
+    notes = [] if notes is None else notes
     if not isinstance(bundle, dict):
-        raise FhirImportError("", f"a FHIR Bundle is a JSON object, not {type(bundle).__name__}")
+        raise FhirImportError(prefix, f"a FHIR Bundle is a JSON object, not "
+                              f"{type(bundle).__name__}")
+    at = f"{prefix}." if prefix else ""
     kind = bundle.get("resourceType")
     if kind != "Bundle":
-        raise FhirImportError("resourceType", f"{kind!r} is not 'Bundle': export a Bundle "
-                              "(collection, searchset, transaction or batch)")
-    btype = _str(bundle.get("type"), "type", required=True)
+        raise FhirImportError(f"{at}resourceType", f"{kind!r} is not 'Bundle': export a "
+                              "Bundle (collection, searchset, transaction or batch)")
+    btype = _str(bundle.get("type"), f"{at}type", required=True)
     if btype not in BUNDLE_TYPES:
-        raise FhirImportError("type", f"bundle type {btype!r} is not read; give one of "
+        raise FhirImportError(f"{at}type", f"bundle type {btype!r} is not read; give one of "
                               f"{', '.join(sorted(BUNDLE_TYPES))}")
+    for i, raw in enumerate(_list(bundle.get("link"), f"{at}link")):
+        link = _obj(raw, f"{at}link[{i}]") or {}
+        if link.get("relation") == "next":
+            notes.append((prefix or "Bundle", "the search has more pages (Bundle.link next): "
+                          "only the page given was read; export every page"))
     out: list[_Entry] = []
-    for i, raw in enumerate(_list(bundle.get("entry"), "entry")):
-        where = f"entry[{i}]"
+    for i, raw in enumerate(_list(bundle.get("entry"), f"{at}entry")):
+        where = f"{at}entry[{i}]"
         entry = _obj(raw, where, required=True)
         assert entry is not None
         request = _obj(entry.get("request"), f"{where}.request")
         method = _str(request.get("method"), f"{where}.request.method") if request else None
         if method is not None and method.upper() == "DELETE":
             continue  # a transaction deleting a resource carries no resource to read
+        response = _obj(entry.get("response"), f"{where}.response")
+        status = _str(response.get("status"), f"{where}.response.status") if response else None
+        if entry.get("resource") is None and status is not None:
+            if not status.strip().startswith("2"):
+                notes.append((where, f"a request of the batch failed (HTTP {status[:40]}): "
+                              "what it asked for is not in the bundle"))
+            continue
         resource = _obj(entry.get("resource"), f"{where}.resource", required=True)
         assert resource is not None
         _str(resource.get("resourceType"), f"{where}.resource.resourceType", required=True)
+        if resource["resourceType"] == "Bundle":
+            if depth >= MAX_NESTING:
+                raise FhirImportError(f"{where}.resource", "Bundles nested too deeply")
+            found = _entries(resource, notes, f"{where}.resource", depth + 1)
+            if not found:
+                notes.append((f"{where}.resource", "an empty search result: the record "
+                              "returned nothing here, which answers no question"))
+            out.extend(found)
+            continue
         out.append(_Entry(resource, f"{where}.resource",
                           _str(entry.get("fullUrl"), f"{where}.fullUrl")))
     return out
@@ -440,6 +480,7 @@ class _Importer:
         self.vocab = ruleset.vocabulary
         self.on = on
         self.report: list[ReportItem] = []
+        self._history: dict[str, list[tuple[str | bool, _Entry, str, str]]] = {}
         self.case: dict[str, Any] = {"schema_version": 1}
         if assessed_on:
             self.case["assessed_on"] = on.isoformat()
@@ -455,7 +496,11 @@ class _Importer:
         return found
 
     def run(self, bundle: Any) -> ImportResult:
-        entries = _entries(bundle)
+        notes: list[tuple[str, str]] = []
+        entries = _entries(bundle, notes)
+        for where, reason in notes:
+            self.report.append(ReportItem(resource_type="Bundle", id=None,
+                                          reason=f"{where}: {reason}"))
         resolver = _Resolver(entries)
         patients = [e for e in entries if e.type == "Patient"]
         ids = {e.id for e in patients}
@@ -478,7 +523,8 @@ class _Importer:
                 continue  # read above / through references
             if kind == "Condition":
                 self.condition(entry, conditions)
-            elif kind in ("MedicationRequest", "MedicationStatement", "MedicationDispense"):
+            elif kind in ("MedicationRequest", "MedicationStatement", "MedicationDispense",
+                          "MedicationAdministration"):
                 med = self.medicine(entry, resolver)
                 if med is not None:
                     medicines.append(med)
@@ -493,6 +539,7 @@ class _Importer:
                 self.note(entry, f"{kind} resources are not read by the import")
         if conditions:
             self.section("pain")["conditions"] = list(dict.fromkeys(conditions))
+        self.finish_history()
         self.finish_observations(pain, pregnancy)
         self.finish_medicines(medicines)
         return self.result()
@@ -575,6 +622,11 @@ class _Importer:
         if verification in ("refuted", "entered-in-error"):
             self.note(entry, f"{label}: verification status {verification}; ignored")
             return
+        history = [h for c in _codings(concept, f"{where}.code") for h in self.mapping.history
+                   if c.system == self.mapping.url(h.system) and c.code == h.code]
+        if history:
+            self.history_condition(entry, label, history, verification, clinical)
+            return
         if clinical in ("inactive", "remission", "resolved"):
             self.note(entry, f"{label}: clinical status {clinical}; not a current condition")
             return
@@ -593,9 +645,8 @@ class _Importer:
                           f"{unverified.condition}, but that mapping is unverified; choose the "
                           "condition yourself")
             else:
-                self.note(entry, f"{label}: not a pain condition of the mapping "
-                          "(safety history such as liver, kidney or thyroid disease is "
-                          "not read from conditions: answer it yourself)")
+                self.note(entry, f"{label}: neither a pain condition nor a safety-history "
+                          "code of the mapping; not read")
             return
         if verification in ("unconfirmed", "provisional", "differential"):
             self.note(entry, f"{label}: verification status {verification}; not mapped")
@@ -607,6 +658,59 @@ class _Importer:
         if found.pain_types:
             types = self.section("pain").setdefault("types", [])
             types.extend(t.value for t in found.pain_types if t.value not in types)
+
+    def history_condition(self, entry: _Entry, label: str, codes: Sequence[HistoryCode],
+                          verification: str | None, clinical: str | None) -> None:
+        """A Condition that answers a safety-history question (collected; the more serious
+        answer per question is kept in :meth:`finish_history`)."""
+        verified = [h for h in codes if h.verified]
+        if not verified:
+            h = codes[0]
+            self.note(entry, f"{label}: code {h.code} would answer {_HISTORY_WORDS[h.field]}, "
+                      "but that mapping is unverified; answer it yourself")
+            return
+        h = verified[0]
+        what = _HISTORY_WORDS[h.field]
+        if verification in ("unconfirmed", "provisional", "differential"):
+            self.note(entry, f"{label}: verification status {verification}; {what} not "
+                      "answered from it")
+            return
+        if clinical in ("inactive", "resolved"):
+            self.note(entry, f"{label}: clinical status {clinical}; {what} not answered from "
+                      "a past condition: answer it yourself")
+            return
+        value = h.remission_value if clinical == "remission" else h.value
+        if clinical == "remission" and value is None and h.value not in ("remission",):
+            self.note(entry, f"{label}: clinical status remission; {what} not answered: "
+                      "answer it yourself")
+            return
+        if clinical == "remission" and value is None:
+            value = h.value
+        if value is None:
+            self.note(entry, f"{label}: {what} is in the record, but the code does not say "
+                      f"which answer ({' or '.join(map(str, HISTORY_VALUES[h.field]))}): "
+                      "answer it yourself")
+            return
+        caveat = "; no clinical status in the record, taken as current" if clinical is None \
+            else ""
+        self._history.setdefault(h.field, []).append((value, entry, label, caveat))
+
+    def finish_history(self) -> None:
+        for name, found in self._history.items():
+            order = HISTORY_VALUES[name]
+            found.sort(key=lambda x: order.index(x[0]), reverse=True)
+            value, entry, label, caveat = found[0]
+            self.section("history")[name] = value
+            shown = "yes" if value is True else str(value).replace("_", " ")
+            self.note(entry, f"{label}: {_HISTORY_WORDS[name]}: {shown}{caveat}", mapped=True)
+            for other, o_entry, o_label, _ in found[1:]:
+                if other != value:
+                    self.note(o_entry, f"{o_label}: also {_HISTORY_WORDS[name]} "
+                              f"({str(other).replace('_', ' ')}); the more serious answer, "
+                              f"{shown}, was kept", mapped=True)
+                else:
+                    self.note(o_entry, f"{o_label}: {_HISTORY_WORDS[name]}: {shown} (as "
+                              "above)", mapped=True)
 
     # -- AllergyIntolerance ----------------------------------------------------------------
 
@@ -729,18 +833,26 @@ class _Importer:
         if code and display is None:
             self.note(entry, f"{text}: RxNorm {code} is not in the medication vocabulary; "
                       "recognised from its text", mapped=True)
-        dosages = [d for d in (_obj(x, f"{where}.dosage[{i}]") for i, x in enumerate(
-            _list(res.get("dosageInstruction") if kind == "MedicationRequest"
-                  else res.get("dosageInstruction") if kind == "MedicationDispense"
-                  else res.get("dosage"),
-                  f"{where}.dosage"))) if d is not None]
+        if kind == "MedicationAdministration":
+            # one administration's dose is not a daily dose: none is computed
+            _obj(res.get("dosage"), f"{where}.dosage")
+            dosages: list[dict[str, Any]] = []
+        else:
+            dosages = [d for d in (_obj(x, f"{where}.dosage[{i}]") for i, x in enumerate(
+                _list(res.get("dosageInstruction") if kind == "MedicationRequest"
+                      else res.get("dosageInstruction") if kind == "MedicationDispense"
+                      else res.get("dosage"),
+                      f"{where}.dosage"))) if d is not None]
         med = _Medicine(kind, entry.id, text, display, "unknown", None, dosages, where,
                         ingredients=ingredients)
-        if status in ("entered-in-error", "cancelled", "draft", "not-taken", "declined"):
+        if status in ("entered-in-error", "cancelled", "draft", "not-taken", "declined",
+                      "not-done"):
             self.note(entry, f"{text}: status {status}; ignored")
             return None
         if kind == "MedicationDispense":
             self.dispense_status(entry, med, status)
+        elif kind == "MedicationAdministration":
+            self.administration_status(entry, med, status)
         elif status in ("active", "intended"):
             med.status = "current"
             if intent in ("proposal", "plan", "option", "directive"):
@@ -756,7 +868,7 @@ class _Importer:
 
     def end_date(self, res: dict[str, Any], where: str, kind: str) -> date | None:
         candidates: list[date | None] = []
-        if kind == "MedicationStatement":
+        if kind in ("MedicationStatement", "MedicationAdministration"):
             period = _obj(res.get("effectivePeriod"), f"{where}.effectivePeriod")
             if period is not None:
                 candidates.append(_date(period.get("end"), f"{where}.effectivePeriod.end"))
@@ -776,6 +888,20 @@ class _Importer:
             candidates.append(_date(validity.get("end"), f"{where}.validityPeriod.end"))
         found = [d for d in candidates if d is not None]
         return max(found) if found else None
+
+    def administration_status(self, entry: _Entry, med: _Medicine, status: str) -> None:
+        """A dose given (in clinic or hospital): it was taken on that date, but whether it
+        goes on is not in the record, so its status is unknown, with the date."""
+        if status == "in-progress":
+            med.status = "current"
+            med.caveats.append("being given now (administration in progress)")
+            return
+        med.status = "unknown"
+        given = self.end_date(entry.resource, entry.where, entry.type)
+        med.last_date = given
+        when = f" on {given.isoformat()}" if given else ""
+        med.caveats.append(f"administration {status}: given{when}; whether it goes on is "
+                           "not in the record, and one dose given is not a daily dose")
 
     def dispense_status(self, entry: _Entry, med: _Medicine, status: str) -> None:
         res, where = entry.resource, entry.where
@@ -899,6 +1025,7 @@ class _Importer:
         opioids: list[dict[str, Any]] = []
         statuses: set[str] = set()
         other: list[str] = []
+        ldn: list[tuple[_Medicine, float | None, _Entry]] = []
         unresolved = bool(self.case.get("opioids", {}).pop("_unresolved", False))
         if not self.case.get("opioids"):
             self.case.pop("opioids", None)
@@ -915,6 +1042,10 @@ class _Importer:
                                                  rec.role, rec.strengths_mg,
                                                  len(rec.ingredients) == 1, entry))
                 continue
+            if rec.role is Role.NALTREXONE_PRODUCT and "ldn" in rec.tags:
+                ldn.append((med, self.ldn_dose(med, rec.strengths_mg), entry))
+                if med.status != "current":
+                    continue  # in the ldn section only (a current one is listed as well)
             if not rec.recognised and rec.meanings:
                 unresolved = True
                 self.note(entry, f"{med.text}: may be an opioid ({'; '.join(rec.meanings)}); "
@@ -936,6 +1067,8 @@ class _Importer:
                 self.note(entry, f"{med.text}: {why}", mapped=True)
         if other:
             self.case["other_medications"] = list(dict.fromkeys(other))
+        if ldn:
+            self.finish_ldn(ldn)
         if opioids or unresolved:
             section = self.section("opioids")
             if "current" in statuses:
@@ -950,6 +1083,53 @@ class _Importer:
                 self.note(None, "besides the current opioid, a medicine whose opioid status is "
                           "not known is in the record: see the other lines", mapped=True,
                           rtype="Bundle")
+
+    def ldn_dose(self, med: _Medicine, strengths: Sequence[float]) -> float | None:
+        """The daily LDN dose in mg the dosage gives (mg, or units of one strength)."""
+        for i, dosage in enumerate(med.dosages):
+            caveats: list[str] = []
+            got = _dose_per_day(dosage, f"{med.where}.dosage[{i}]", caveats)
+            if got is None:
+                continue
+            amount, times, unit, _ = got
+            if times is None:
+                return None
+            if unit in _UCUM_MG:
+                return round(amount * times, 3)
+            if (unit in _UNIT_WORDS or unit.strip("{}") in _UNIT_WORDS) and len(strengths) == 1:
+                return round(amount * times * strengths[0], 3)
+            return None
+        return None
+
+    def finish_ldn(self, found: list[tuple[_Medicine, float | None, _Entry]]) -> None:
+        """LDN itself in the record: the ``ldn`` section (current beats not known beats
+        stopped; a stopped one gives its last date, which decides a restart's dose)."""
+        order = {"current": 0, "unknown": 1, "stopped": 2}
+        found.sort(key=lambda x: (order[x[0].status],
+                                  -(x[0].last_date or date.min).toordinal()))
+        med, dose, entry = found[0]
+        section = self.section("ldn")
+        if med.status == "unknown":
+            self.note(entry, f"{med.text}: LDN, whether taken now is not known; "
+                      f"{'; '.join(med.caveats)}; LDN use left unanswered")
+            return
+        section["status"] = med.status
+        said = [f"{med.text}: LDN, {'taken now' if med.status == 'current' else 'stopped'}"]
+        if dose is not None and 0 < dose <= 50:
+            section["dose_mg"] = dose
+            said.append(f"{dose:g} mg/day")
+        else:
+            said.append("daily dose not given by the dosage")
+        if med.status == "stopped":
+            if med.last_date is not None:
+                section["last_dose_on"] = min(med.last_date, self.on).isoformat()
+                said.append(f"last dose {section['last_dose_on']}")
+            else:
+                said.append("the date of the last dose is not in the record: ask")
+        self.note(entry, "; ".join(said + med.caveats), mapped=True)
+        for other_med, _, other_entry in found[1:]:
+            self.note(other_entry, f"{other_med.text}: another LDN record "
+                      f"({other_med.status}); the {med.status} one was used", mapped=True)
 
     def opioid_entry(self, med: _Medicine, ingredients: Sequence[str],
                      release: Release | None, role: Role | None, strengths: Sequence[float],

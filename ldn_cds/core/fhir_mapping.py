@@ -42,6 +42,45 @@ class ConditionCode(_Data):
         return self
 
 
+HistoryField = Literal["opioid_use_disorder", "liver", "renal", "depression",
+                       "suicidal_ideation", "hypothyroidism_cause"]
+HISTORY_VALUES: dict[str, tuple[str | bool, ...]] = {
+    # the answers a code may give, least to most serious: two codes for one question give
+    # the more serious answer (the other is reported)
+    "opioid_use_disorder": ("remission", "on_maintenance"),
+    "liver": ("mild", "cirrhosis", "acute_hepatitis", "liver_failure"),
+    "renal": ("mild", "moderate", "severe"),
+    "depression": (True,),
+    "suicidal_ideation": (True,),
+    "hypothyroidism_cause": ("other", "thyroidectomy", "hashimoto"),
+}
+
+
+class HistoryCode(_Data):
+    """One code of a Condition and the safety-history answer it gives (``value``), or, with
+    ``value`` null, a diagnosis the record holds that the physician must answer about."""
+
+    system: SystemKey
+    code: str = Field(min_length=1, max_length=40)
+    display: str = Field(min_length=2)
+    field: HistoryField
+    value: str | bool | None
+    remission_value: str | None = Field(
+        None, description="The answer when the Condition's clinical status is 'remission'.")
+    verified: bool = Field(description="False: known here but not checked; not used.")
+    source: str = Field(min_length=10, description="Where the code was seen with its display.")
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _value_fits_the_field(self) -> HistoryCode:
+        allowed = HISTORY_VALUES[self.field]
+        for name, value in (("value", self.value), ("remission_value", self.remission_value)):
+            if value is not None and value not in allowed:
+                raise ValueError(f"{name} {value!r} is not an answer of history.{self.field} "
+                                 f"(one of {', '.join(map(str, allowed))})")
+        return self
+
+
 class ObservationCode(_Data):
     system: SystemKey
     code: str = Field(min_length=1, max_length=40)
@@ -61,6 +100,7 @@ class FhirMapping(_Data):
 
     systems: dict[SystemKey, str]
     conditions: list[ConditionCode] = Field(min_length=1)
+    history: list[HistoryCode] = Field(default_factory=list)
     observations: ObservationCodes
     allergy_ingredients: list[str] = Field(min_length=1)
 
@@ -70,7 +110,8 @@ class FhirMapping(_Data):
         if missing:
             raise ValueError(f"systems: missing {sorted(missing)}")
         seen: set[tuple[str, str]] = set()
-        for entry in self.conditions:
+        coded: list[ConditionCode | HistoryCode] = [*self.conditions, *self.history]
+        for entry in coded:
             key = (entry.system, entry.code)
             if key in seen:
                 raise ValueError(f"conditions: {entry.system} code {entry.code!r} listed twice")

@@ -189,6 +189,109 @@ def test_look_alikes_do_not_map(ruleset: RuleSet) -> None:
     assert "history" not in case  # a naproxen allergy says nothing about naltrexone
 
 
+def test_problem_list_answers_the_safety_history_it_holds(ruleset: RuleSet) -> None:
+    """A problem list: each active (or current-by-default) coded Condition answers its
+    question, a past, provisional or unverified one answers nothing, and two codes for one
+    question keep the more serious answer."""
+    result = run(load("problem-list-safety-history.json"), ruleset)
+    history = result.case_data["history"]
+    assert history == {"opioid_use_disorder": "remission",  # F11.20, clinical status remission
+                       "renal": "severe",  # N18.4 beats CKD stage 3
+                       "depression": True,  # no clinical status: taken as current, said
+                       "hypothyroidism_cause": "hashimoto"}  # E06.3
+    assert result.case_data["pain"]["conditions"] == ["fibromyalgia"]
+    said = {i.id: i.reason for i in result.report if i.resource_type == "Condition"}
+    assert "the more serious answer, severe, was kept" in said["h3"]
+    assert "no clinical status in the record, taken as current" in said["h5"]
+    assert "resolved" in said["h4"]  # acute hepatitis, resolved: liver stays open
+    assert "liver" not in history
+    assert "unverified" in said["h7"]
+    assert "does not say which answer" in said["h8"]  # CKD, stage not stated
+    assert "provisional" in said["h9"]
+    assert "suicidal_ideation" not in history
+
+
+@pytest.mark.parametrize(("code", "clinical", "expected", "words"), [
+    ("F11.20", "active", None, "does not say which answer"),  # OUD: remission or maintenance?
+    ("F11.21", "active", "remission", "opioid use disorder: remission"),
+    ("1081000119105", "active", "on_maintenance", "on maintenance"),
+    ("F11.20", "resolved", None, "not answered from a past condition"),
+])
+def test_opioid_use_disorder_codes(ruleset: RuleSet, code: str, clinical: str,
+                                   expected: str | None, words: str) -> None:
+    system = SCT if code.isdigit() else "http://hl7.org/fhir/sid/icd-10-cm"
+    condition = {"resourceType": "Condition", "id": "c1",
+                 "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/"
+                                                "CodeSystem/condition-clinical",
+                                                "code": clinical}]},
+                 "code": {"coding": [{"system": system, "code": code}], "text": "OUD"}}
+    result = run({"resourceType": "Bundle", "type": "collection",
+                  "entry": [{"resource": condition}]}, ruleset)
+    assert result.case_data.get("history", {}).get("opioid_use_disorder") == expected
+    (said,) = reasons(result, "Condition", "c1")
+    assert words in said
+
+
+def test_a_dose_given_in_hospital_is_not_a_current_or_stopped_opioid(
+        ruleset: RuleSet) -> None:
+    """MedicationAdministration: morphine given on 21 November says it was taken then, not
+    whether it goes on: opioid use is unknown, with the date in the report; a dose not given
+    (not-done) is ignored; a non-opioid given is listed."""
+    result = run(load("hospital-morphine-administration.json"), ruleset)
+    case = result.case_data
+    assert case["opioids"]["status"] == "unknown"
+    (med,) = case["opioids"]["medications"]
+    assert med == {"drug": "morphine sulfate 4 mg/mL injection"}  # no daily dose, no date
+    (said,) = reasons(result, "MedicationAdministration", "ma1")
+    assert "given on 2026-11-21" in said
+    assert "one dose given is not a daily dose" in said
+    assert "not-done" in reasons(result, "MedicationAdministration", "ma2")[0]
+    assert case["other_medications"] == ["ondansetron 4 mg injection"]
+
+
+def test_stopped_ldn_fills_the_ldn_section_and_a_next_page_is_reported(
+        ruleset: RuleSet) -> None:
+    result = run(load("ldn-stopped-paged-search.json"), ruleset)
+    case = result.case_data
+    # 1 capsule of 4.5 mg once a day, bounds ending 2026-11-15: the restart dose depends on it
+    assert case["ldn"] == {"status": "stopped", "dose_mg": 4.5, "last_dose_on": "2026-11-15"}
+    assert case["other_medications"] == ["gabapentin 300 mg capsule"]  # LDN is not listed
+    assert "opioids" not in case  # naltrexone is not an opioid
+    pages = [i for i in result.report if i.resource_type == "Bundle"]
+    assert len(pages) == 1
+    assert "more pages" in pages[0].reason
+    assessment = assess(parse_case(complete(case, {"opioids": {"status": "none"}})),
+                        on=ON, ruleset=ruleset)
+    already = next(f for f in assessment.findings if f.rule_id == "already-on-ldn")
+    assert "4.5 mg" in already.summary
+
+
+def test_current_ldn_is_in_the_ldn_section_and_listed(ruleset: RuleSet) -> None:
+    request = {"resourceType": "MedicationRequest", "id": "r9", "status": "active",
+               "intent": "order",
+               "medicationCodeableConcept": {"text": "LDN 3 mg capsule"},
+               "dosageInstruction": [{"timing": {"repeat": {"frequency": 1, "period": 1,
+                                                            "periodUnit": "d"}},
+                                      "doseAndRate": [{"doseQuantity": {
+                                          "value": 3, "unit": "mg"}}]}]}
+    result = run({"resourceType": "Bundle", "type": "collection",
+                  "entry": [{"resource": request}]}, ruleset)
+    assert result.case_data["ldn"] == {"status": "current", "dose_mg": 3}
+    assert result.case_data["other_medications"] == ["LDN 3 mg capsule"]
+
+
+def test_a_batch_response_is_read_and_a_failed_search_is_reported(ruleset: RuleSet) -> None:
+    result = run(load("batch-response-one-search-forbidden.json"), ruleset)
+    case = result.case_data
+    assert case["patient"]["name"] == "Lea Stone"
+    assert case["opioids"]["status"] == "current"  # from the searchset inside the response
+    assert (only_opioid(result)["daily_dose"]) == 15  # 5 mg every 8 hours
+    failed = [i for i in result.report if i.resource_type == "Bundle"]
+    assert len(failed) == 1
+    assert "HTTP 403 Forbidden" in failed[0].reason
+    assert failed[0].reason.startswith("entry[2]")
+
+
 # -- round trips: import -> the physician answers the rest -> assess -------------------------
 
 ANSWERS: dict[str, Any] = {
@@ -237,6 +340,12 @@ FEMALE = {"patient": {"pregnant": False}}
     ("dispense-tramadol-ended.json", {}, "candidate"),  # supply ended 2026-10-31
     ("oxycodone-stopped-range.json", {}, "candidate"),  # last dose 2026-10-20
     ("searchset-no-medicines.json", {"opioids": {"status": "none"}}, "candidate"),
+    ("hospital-morphine-administration.json", FEMALE,
+     "needs_information"),  # morphine given yesterday: whether it goes on is not known
+    ("ldn-stopped-paged-search.json", {"opioids": {"status": "none"}}, "candidate"),
+    ("problem-list-safety-history.json", {"opioids": {"status": "none"}},
+     "candidate_with_cautions"),  # OUD in remission, CKD stage 4, depression
+    ("batch-response-one-search-forbidden.json", FEMALE, "not_yet"),
     ("unmappable-opioid-text.json",
      {**FEMALE, "history": {"hypothyroidism_on_levothyroxine": True}},
      "needs_information"),  # the record cannot say whether 'hydro' is an opioid
@@ -399,6 +508,36 @@ def test_mapping_to_a_condition_outside_the_coded_list_is_a_problem() -> None:
                and "'fibro'" in p.message for p in info.value.problems)
 
 
+@pytest.mark.parametrize(("change", "words"), [
+    ({"value": "severe"}, "is not an answer of history.opioid_use_disorder"),
+    ({"field": "kidney"}, "field"),
+    ({"remission_value": "on_maintenance", "value": None}, None),  # allowed: an answer
+])
+def test_a_history_code_must_give_an_answer_of_its_question(
+        change: dict[str, Any], words: str | None) -> None:
+    files = _files()
+    entry = files["fhir/conditions.yaml"]["history"][0]
+    assert entry["field"] == "opioid_use_disorder"
+    entry.update(change)
+    if words is None:
+        build_ruleset(files)
+        return
+    with pytest.raises(RuleSetError) as info:
+        build_ruleset(files)
+    assert any(p.file == "fhir/conditions.yaml" and p.location.startswith("history[0]")
+               and words in f"{p.location} {p.message}" for p in info.value.problems)
+
+
+def test_a_code_in_both_lists_is_a_problem() -> None:
+    files = _files()
+    data = files["fhir/conditions.yaml"]
+    data["history"][0].update(system=data["conditions"][0]["system"],
+                              code=data["conditions"][0]["code"])
+    with pytest.raises(RuleSetError) as info:
+        build_ruleset(files)
+    assert any("listed twice" in p.message for p in info.value.problems)
+
+
 def test_every_mapping_entry_names_its_source(ruleset: RuleSet) -> None:
     assert ruleset.fhir is not None
     assert all(len(e.source) >= 10 for e in ruleset.fhir.conditions)
@@ -414,7 +553,9 @@ _scalar = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
                     st.floats(allow_nan=False, allow_infinity=False, width=32), _word)
 _codes = st.sampled_from(["1049640", "245134", "1010606", "835603", "203082005", "M79.7",
                           "72514-3", "82810-3", "77386006", "60001007", "active",
-                          "refuted", "resolved", "TID", "h", "d"])
+                          "refuted", "resolved", "remission", "TID", "h", "d", "F11.20",
+                          "F11.21", "1081000119105", "N18.4", "N18.9", "K72.90", "K74.60",
+                          "F32.9", "E06.3"])
 _systems = st.sampled_from([RX, SCT, "http://loinc.org", "http://hl7.org/fhir/sid/icd-10-cm",
                             "urn:x", None])
 _coding = st.fixed_dictionaries({"system": _systems, "code": st.one_of(_codes, _scalar)},
@@ -443,8 +584,9 @@ _status = st.sampled_from(["active", "completed", "stopped", "on-hold", "final",
 _resource = st.fixed_dictionaries(
     {"resourceType": st.sampled_from(["Patient", "Condition", "MedicationRequest",
                                       "MedicationStatement", "MedicationDispense",
-                                      "AllergyIntolerance", "Observation", "Medication",
-                                      "Encounter", "OperationOutcome"]),
+                                      "MedicationAdministration", "AllergyIntolerance",
+                                      "Observation", "Medication", "Encounter",
+                                      "OperationOutcome"]),
      "status": st.one_of(_status, _status, _status, _scalar),
      "intent": st.just("order")},
     optional={
@@ -472,10 +614,17 @@ _good_entry = st.fixed_dictionaries({"resource": _resource}, optional={"fullUrl"
 _entry = st.one_of(_good_entry, _good_entry, _good_entry, _scalar)  # mostly well formed
 _readable = st.fixed_dictionaries({
     "resourceType": st.just("Bundle"),
-    "type": st.sampled_from(["collection", "searchset", "transaction", "batch"]),
+    "type": st.sampled_from(["collection", "searchset", "transaction", "batch",
+                             "batch-response"]),
     "entry": st.lists(_entry, max_size=6)})
+_nested = st.fixed_dictionaries({  # a batch-response holding searchsets
+    "resourceType": st.just("Bundle"), "type": st.just("batch-response"),
+    "entry": st.lists(st.one_of(st.fixed_dictionaries({"resource": _readable}), _entry,
+                                st.fixed_dictionaries({"response": st.fixed_dictionaries(
+                                    {"status": st.sampled_from(["200 OK", "404", "x"])})})),
+                      max_size=3)})
 _bundle = st.one_of(
-    _readable, _readable, _readable, _readable,
+    _readable, _readable, _readable, _readable, _nested,
     st.fixed_dictionaries({"resourceType": st.just("Bundle"),
                            "type": st.sampled_from(["document", "history", "message"]),
                            "entry": st.lists(_entry, max_size=2)}),
@@ -514,8 +663,11 @@ def test_any_bundle_imports_with_a_report_or_fails_clearly(ruleset: RuleSet,
         assert result.problems  # the reason is said
     else:
         opioids = result.case_data.get("opioids", {})
-        # nothing in a bundle ever makes the importer answer "no opioids"
+        # nothing in a bundle ever makes the importer answer "no opioids", or "no" to a
+        # safety question
         assert opioids.get("status") != "none"
+        for answer in result.case_data.get("history", {}).values():
+            assert answer not in ("none", False)
         json.dumps(result.case_data)  # writable as a case file
 
 
