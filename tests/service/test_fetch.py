@@ -85,7 +85,10 @@ class FakeFhir(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def fhir() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeFhir)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 128  # the standard library's 5 would drop concurrent searches
+
+    httpd = Server(("127.0.0.1", 0), FakeFhir)
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
