@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ldn_cds.core.assessment import Assessment, Finding, assess, verdict_text
 from ldn_cds.core.dosing import DosingError
 from ldn_cds.core.fhir_import import FhirImportError, ImportResult, import_bundle
+from ldn_cds.core.medicines import Role, Vocabulary, recognise
 from ldn_cds.core.ruleset import RuleSet
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ class Built:
     bundle: dict[str, Any]
     missing: list[str] = field(default_factory=list)
     drafts: list[str] = field(default_factory=list)
+    ldn_orders: list[str] = field(default_factory=list)
 
 
 def _resources(value: Any, where: str) -> list[dict[str, Any]]:
@@ -146,10 +148,26 @@ def missing_keys(body: dict[str, Any]) -> list[str]:
                                              == "OperationOutcome")]
 
 
+def _is_naltrexone_order(resource: dict[str, Any], vocab: Vocabulary | None) -> bool:
+    """A draft order of naltrexone (LDN itself): the start being considered, not a medicine
+    the patient takes (read as current it would say "already on LDN")."""
+    if vocab is None:
+        return False
+    concept = resource.get("medicationCodeableConcept")
+    if not isinstance(concept, dict):
+        return False
+    names = [concept.get("text")] + [c.get("display") for c in concept.get("coding") or []
+                                     if isinstance(c, dict)]
+    return any(isinstance(n, str) and recognise(vocab, n[:200]).role
+               is Role.NALTREXONE_PRODUCT for n in names)
+
+
 def build_bundle(body: dict[str, Any], hook: str,
-                 fetched: dict[str, Any] | None = None) -> Built:
+                 fetched: dict[str, Any] | None = None,
+                 vocab: Vocabulary | None = None) -> Built:
     """One ``collection`` Bundle from the prefetch (with what was ``fetched`` for the keys it
-    lacked) and the draft orders (checked request)."""
+    lacked) and the draft orders (checked request).  With the ``vocab``, a draft order of
+    naltrexone is left out (it is the LDN being ordered) and named in ``ldn_orders``."""
     prefetch = {**(body.get("prefetch") or {}), **(fetched or {})}
     built = Built({"resourceType": "Bundle", "type": "collection", "entry": []})
     seen: set[tuple[str, str]] = set()
@@ -165,6 +183,11 @@ def build_bundle(body: dict[str, Any], hook: str,
     if hook in ORDER_HOOKS:
         for resource in _resources(body["context"]["draftOrders"], "context.draftOrders"):
             resource = copy.deepcopy(resource)
+            if (resource.get("resourceType") == "MedicationRequest"
+                    and resource.get("status") not in _IGNORED_DRAFT
+                    and _is_naltrexone_order(resource, vocab)):
+                built.ldn_orders.append(f"MedicationRequest/{resource.get('id') or '?'}")
+                continue
             if (resource.get("resourceType") == "MedicationRequest"
                     and resource.get("status") not in _IGNORED_DRAFT):
                 # the order is about to be signed: read it as current, the safer reading
@@ -233,7 +256,7 @@ def foreign_ruleset_line(ruleset: RuleSet) -> str:
 
 def _imported(body: dict[str, Any], hook: str, ruleset: RuleSet, on: date,
               fetched: dict[str, Any] | None) -> tuple[Built, ImportResult]:
-    built = build_bundle(body, hook, fetched)
+    built = build_bundle(body, hook, fetched, ruleset.vocabulary)
     try:
         return built, import_bundle(built.bundle, ruleset, on=on, assessed_on=True)
     except FhirImportError as exc:
@@ -270,6 +293,10 @@ def respond(body: dict[str, Any], hook: str, ruleset: RuleSet, on: date,
         cards.append(_note(f"Rule set not the shipped one ({ruleset.manifest.id} "
                            f"{ruleset.version}): check it before relying on these cards.",
                            line, "warning"))
+    if built.ldn_orders:
+        cards.append(_note("Draft naltrexone order read as the LDN being considered, not as a "
+                           "medicine already taken.",
+                           "Assessed as the proposed start: " + ", ".join(built.ldn_orders)))
     if built.drafts:
         cards.append(_note("Draft orders read as current medicines (about to be signed).",
                            "Read as current: " + ", ".join(built.drafts)))

@@ -152,7 +152,7 @@ def test_patient_view_example_assesses_what_it_has_and_says_what_is_missing(
     assert "not set to fetch from it" in missing[0]["detail"]
     assessment = answer["extension"]["ldn-cds.assessment"]
     assert assessment["verdict"] == "needs_information"  # unknowns stay unknown
-    assert "status" not in (assessment.get("case", {}).get("opioids") or {})
+    assert "opioids.status" in {m["input"] for m in assessment["missing_information"]}
     built = build_bundle(PATIENT_VIEW, "patient-view")
     assert assessment == cli_line(built.bundle, tmp_path)
 
@@ -197,6 +197,29 @@ def test_order_sign_with_an_opioid_draft_order_is_critical(
     built = build_bundle(ORDER_SIGN, "order-sign")
     assert built.drafts == ["MedicationRequest/smart-MedicationRequest-103"]
     assert assessment == cli_line(built.bundle, tmp_path)
+
+
+def test_a_draft_ldn_order_is_the_start_being_considered_not_ldn_already_taken(
+        client: httpx.Client, tmp_path: Path) -> None:
+    """Ordering LDN is what the physician is doing: the draft order must not make the
+    assessment say "already on LDN, continue at the previous dose"."""
+    ldn_order = {**OXYCODONE_ORDER, "id": "ldn-1",
+                 "medicationCodeableConcept": {"text": "Naltrexone 1.5 mg capsule (LDN, "
+                                                       "compounded)"}}
+    body = copy.deepcopy(ORDER_SIGN)
+    body["context"]["draftOrders"]["entry"] = [{"resource": ldn_order}]
+    body["prefetch"] = {**_full_prefetch(), "medications": {
+        "resourceType": "Bundle", "type": "searchset", "entry": []}}
+    response = client.post(SIGN, json=body)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    cards = check_cards(answer)
+    assert any(c["summary"].startswith("Draft naltrexone order read as the LDN being "
+                                       "considered") for c in cards)
+    assert not any(c["summary"].startswith("Draft orders read as current") for c in cards)
+    assessment = answer["extension"]["ldn-cds.assessment"]
+    assert "already-on-ldn" not in {f["rule_id"] for f in assessment["findings"]}
+    assert not any("Naltrexone" in m["entry"] for m in assessment["medicines"])
 
 
 def test_malformed_json_is_400_and_the_service_keeps_serving(client: httpx.Client) -> None:
