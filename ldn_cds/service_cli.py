@@ -52,6 +52,13 @@ def serve(args: argparse.Namespace, load_rules: Callable[[], Any]) -> int:
     ruleset = load_rules()
     if ruleset is None:
         return EXIT_BAD_INPUT
+    from ldn_cds.service.hooks import check_texts
+
+    problems = check_texts(ruleset)
+    if problems:
+        for problem in problems:
+            print(f"ldn-cds serve: {ruleset.origin}/{problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if not ruleset.shipped:
         from ldn_cds.service.hooks import foreign_ruleset_line
 

@@ -388,6 +388,31 @@ class Labels(_Wording):
     handout_for: Annotated[Text, Slots("name")]
 
 
+class ServiceWords(_Wording):
+    """The CDS Hooks service's own words: discovery and the cards about the request."""
+
+    label: Text
+    ruleset_label: Annotated[Text, Slots("id", "version")]
+    titles: dict[str, Text] = Field(description="Discovery title, by service id.")
+    descriptions: dict[str, Text] = Field(description="Discovery description, by service id.")
+    prefetch: dict[str, Text] = Field(description="What each prefetch key holds, in words.")
+    foreign_ruleset: Annotated[Text, Slots("id", "version")]
+    foreign_ruleset_line: Annotated[Text, Slots("origin", "sha256", "id", "version")]
+    ldn_orders: Text
+    ldn_orders_detail: Annotated[Text, Slots("orders")]
+    drafts_current: Text
+    drafts_current_detail: Annotated[Text, Slots("orders")]
+    fetched: Annotated[Text, Slots("what")]
+    fetched_detail: Annotated[Text, Slots("what", "server")]
+    missing: Annotated[Text, Slots("what")]
+    missing_detail: Annotated[Text, Slots("what")]
+    not_fetched: Annotated[Text, Slots("reasons")]
+    answer_unreadable: Annotated[Text, Slots("problem")]
+    not_assessed: Text
+    verdict_detail: Annotated[Text, Slots("verdict")]
+    earliest_start: Annotated[Text, Slots("date")]
+
+
 class Texts(_Wording):
     """``texts.yaml``: see the module docstring."""
 
@@ -403,6 +428,7 @@ class Texts(_Wording):
     summary: SummaryWords
     handout: HandoutFrame
     labels: Labels
+    service: ServiceWords
 
 
 __all__ = ["Labels", "Slots", "Texts", "fill", "placeholders"]

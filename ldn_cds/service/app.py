@@ -30,6 +30,7 @@ from ldn_cds.service.hooks import (
     SERVICES,
     HookRequestError,
     check_request,
+    check_texts,
     discovery,
     missing_keys,
     respond,
@@ -88,10 +89,17 @@ def _reject_constant(name: str) -> Any:
 def create_app(ruleset: RuleSet, *, today: Any = date.today,
                fhir_servers: Sequence[str] = ()) -> Starlette:
     """The application, with the rule set loaded once at start-up; ``fhir_servers``: the
-    normalised bases it may fetch missing prefetch from (``fetch.allowed_servers``)."""
+    normalised bases it may fetch missing prefetch from (``fetch.allowed_servers``).
+
+    Raises:
+        ValueError: the rule set's texts lack words for a service or prefetch key.
+    """
+    problems = check_texts(ruleset)
+    if problems:
+        raise ValueError("; ".join(problems))
 
     async def services(request: Request) -> JSONResponse:
-        return JSONResponse(discovery())
+        return JSONResponse(discovery(ruleset))
 
     async def service(request: Request) -> JSONResponse:
         sid = request.path_params["service_id"]
@@ -109,7 +117,7 @@ def create_app(ruleset: RuleSet, *, today: Any = date.today,
             return _error(400, "malformed JSON")
         if not _depth_ok(body):
             return _error(400, f"JSON nested deeper than {MAX_DEPTH} levels")
-        hook = SERVICES[sid][0]
+        hook = SERVICES[sid]
         try:
             checked = check_request(body, hook)
             fetched = await fetch(checked, missing_keys(checked), PREFETCH, fhir_servers)

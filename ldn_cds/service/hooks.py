@@ -29,11 +29,11 @@ from ldn_cds.core.dosing import DosingError
 from ldn_cds.core.fhir_import import FhirImportError, ImportResult, import_bundle
 from ldn_cds.core.medicines import Role, Vocabulary, recognise
 from ldn_cds.core.ruleset import RuleSet
+from ldn_cds.core.texts import fill
 
 if TYPE_CHECKING:
     from ldn_cds.service.fetch import Fetched
 
-SERVICE_LABEL = "ldn-cds CDS Hooks service"
 PREFETCH = {
     "patient": "Patient/{{context.patientId}}",
     "medications": "MedicationRequest?patient={{context.patientId}}",
@@ -44,23 +44,9 @@ PREFETCH = {
     "painScores": "Observation?patient={{context.patientId}}&code=http://loinc.org|72514-3",
     "pregnancy": "Observation?patient={{context.patientId}}&code=http://loinc.org|82810-3",
 }
-PREFETCH_WORDS = {
-    "patient": "patient", "medications": "medication requests",
-    "statements": "medication statements", "dispenses": "dispensed medicines",
-    "conditions": "conditions", "allergies": "allergies", "painScores": "pain scores",
-    "pregnancy": "pregnancy status",
-}
-SERVICES = {
-    "ldn-cds-patient-view": ("patient-view", "Low-dose naltrexone (LDN) for chronic pain",
-                             "Whether LDN fits this patient's chronic pain now: verdict, "
-                             "earliest start, cautions and what is still unknown."),
-    "ldn-cds-order-select": ("order-select", "LDN check of the orders being selected",
-                             "Checks the draft orders with the record for LDN: opioids "
-                             "(naltrexone blocks them), interactions, cautions."),
-    "ldn-cds-order-sign": ("order-sign", "LDN check before the orders are signed",
-                           "Checks the draft orders with the record for LDN before "
-                           "signing: opioids, interactions, cautions."),
-}
+SERVICES = {"ldn-cds-patient-view": "patient-view", "ldn-cds-order-select": "order-select",
+            "ldn-cds-order-sign": "order-sign"}
+"""Service id -> hook; titles and descriptions are the rule set's texts (service)."""
 ORDER_HOOKS = {"order-select", "order-sign"}
 _IGNORED_DRAFT = {"entered-in-error", "cancelled", "revoked", "completed", "stopped"}
 
@@ -74,12 +60,23 @@ class HookRequestError(ValueError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
-def discovery() -> dict[str, Any]:
+def check_texts(ruleset: RuleSet) -> list[str]:
+    """What the rule set's service texts lack (a service id or prefetch key without words)."""
+    words = ruleset.texts.service
+    out = [f"texts.yaml: service.{part}.{key}: missing"
+           for part, keys in (("titles", SERVICES), ("descriptions", SERVICES),
+                              ("prefetch", PREFETCH))
+           for key in keys if key not in getattr(words, part)]
+    return out
+
+
+def discovery(ruleset: RuleSet) -> dict[str, Any]:
     """The body of ``GET /cds-services``."""
+    words = ruleset.texts.service
     return {"services": [
-        {"id": sid, "hook": hook, "title": title, "description": text,
-         "prefetch": dict(PREFETCH)}
-        for sid, (hook, title, text) in SERVICES.items()]}
+        {"id": sid, "hook": hook, "title": words.titles[sid],
+         "description": words.descriptions[sid], "prefetch": dict(PREFETCH)}
+        for sid, hook in SERVICES.items()]}
 
 
 @dataclass
@@ -234,24 +231,21 @@ def _short(text: str) -> str:
     return text if len(text) <= 140 else text[:139].rstrip() + "\u2026"
 
 
-def _note(summary: str, detail: str, indicator: str = "info") -> dict[str, Any]:
-    return {"summary": _short(summary), "indicator": indicator, "detail": detail,
-            "source": {"label": SERVICE_LABEL}}
-
-
 def _verdict_card(assessment: Assessment, ruleset: RuleSet) -> dict[str, Any]:
     """The verdict in words (the findings below say why), from the rule set's texts."""
+    words = ruleset.texts.service
     text = verdict_text(ruleset, assessment.verdict)
     start = assessment.earliest_start_on
-    detail = f"Verdict: {assessment.verdict.value}." + (
-        f" Earliest permitted start: {start.isoformat()}." if start else "")
+    detail = fill(words.verdict_detail, verdict=assessment.verdict.value) + (
+        fill(words.earliest_start, date=start.isoformat()) if start else "")
     return {"summary": _short(text), "indicator": "info", "detail": detail,
-            "source": {"label": f"ldn-cds rule set {ruleset.manifest.id} {ruleset.version}"}}
+            "source": {"label": fill(words.ruleset_label, id=ruleset.manifest.id,
+                                     version=ruleset.version)}}
 
 
 def foreign_ruleset_line(ruleset: RuleSet) -> str:
-    return (f"Rule set not the shipped one: {ruleset.origin}, sha256 {ruleset.sha256} "
-            f"({ruleset.manifest.id} {ruleset.version})")
+    return fill(ruleset.texts.service.foreign_ruleset_line, origin=str(ruleset.origin),
+                sha256=ruleset.sha256, id=ruleset.manifest.id, version=ruleset.version)
 
 
 def _imported(body: dict[str, Any], hook: str, ruleset: RuleSet, on: date,
@@ -279,42 +273,48 @@ def respond(body: dict[str, Any], hook: str, ruleset: RuleSet, on: date,
         except HookRequestError as exc:
             # the server's answer is not FHIR the importer reads: the client's request is
             # fine, so assess without it and say so (never a 400 for the server's data)
-            reason = f"its answer could not be read ({exc.message[:200]})"
+            reason = fill(ruleset.texts.service.answer_unreadable, problem=exc.message[:200])
             fetched.failed.update(dict.fromkeys(fetched.values, reason))
             fetched.values.clear()
             built, result = _imported(body, hook, ruleset, on, None)
     else:
         built, result = _imported(body, hook, ruleset, on, None)
+    words = ruleset.texts.service
+
+    def note(summary: str, detail: str, indicator: str = "info") -> dict[str, Any]:
+        return {"summary": _short(summary), "indicator": indicator, "detail": detail,
+                "source": {"label": words.label}}
+
+    def named(keys: Any) -> str:
+        return ", ".join(words.prefetch[k] for k in keys)
+
     cards: list[dict[str, Any]] = []
     extension: dict[str, Any] = {}
     if not ruleset.shipped:
         line = foreign_ruleset_line(ruleset)
         extension["ldn-cds.ruleset-notice"] = line
-        cards.append(_note(f"Rule set not the shipped one ({ruleset.manifest.id} "
-                           f"{ruleset.version}): check it before relying on these cards.",
-                           line, "warning"))
+        cards.append(note(fill(words.foreign_ruleset, id=ruleset.manifest.id,
+                               version=ruleset.version), line, "warning"))
     if built.ldn_orders:
-        cards.append(_note("Draft naltrexone order read as the LDN being considered, not as a "
-                           "medicine already taken.",
-                           "Assessed as the proposed start: " + ", ".join(built.ldn_orders)))
+        cards.append(note(words.ldn_orders,
+                          fill(words.ldn_orders_detail, orders=", ".join(built.ldn_orders))))
     if built.drafts:
-        cards.append(_note("Draft orders read as current medicines (about to be signed).",
-                           "Read as current: " + ", ".join(built.drafts)))
+        cards.append(note(words.drafts_current,
+                          fill(words.drafts_current_detail, orders=", ".join(built.drafts))))
     if fetched and fetched.values:
-        words = ", ".join(PREFETCH_WORDS[k] for k in PREFETCH if k in fetched.values)
-        cards.append(_note(f"Read from the record's FHIR server: {words}.",
-                           f"Not in the prefetch, fetched from {body.get('fhirServer')}: "
-                           f"{words}."))
+        what = named(k for k in PREFETCH if k in fetched.values)
+        cards.append(note(fill(words.fetched, what=what),
+                          fill(words.fetched_detail, what=what,
+                               server=str(body.get("fhirServer")))))
     if built.missing:
-        words = ", ".join(PREFETCH_WORDS[k] for k in built.missing)
-        why = [f"{PREFETCH_WORDS[k]}: {fetched.failed[k]}" for k in built.missing
+        what = named(built.missing)
+        why = [f"{words.prefetch[k]}: {fetched.failed[k]}" for k in built.missing
                if fetched and k in fetched.failed]
         if fetched and fetched.skipped:
             why.append(fetched.skipped)
-        reason = (" Not fetched: " + "; ".join(why) + ".") if why else ""
-        cards.append(_note(f"Assessed without the record's {words}: stays unknown.",
-                           f"Not given in prefetch: {words}. What these hold is not known "
-                           f"(not 'no').{reason}", "warning"))
+        reason = fill(words.not_fetched, reasons="; ".join(why)) if why else ""
+        cards.append(note(fill(words.missing, what=what),
+                          fill(words.missing_detail, what=what) + reason, "warning"))
     assessment: Assessment | None = None
     problem = "; ".join(result.problems)
     if result.case is not None:
@@ -323,8 +323,7 @@ def respond(body: dict[str, Any], hook: str, ruleset: RuleSet, on: date,
         except DosingError as exc:
             problem = f"plan: {exc}"
     if assessment is None:
-        cards.insert(0, _note("Not assessed: the record contradicts itself or cannot be "
-                              "planned; review it in the record.", problem, "warning"))
+        cards.insert(0, note(words.not_assessed, problem, "warning"))
         extension["ldn-cds.assessment"] = None
         extension["ldn-cds.import_report"] = result.report_json()
         extension["ldn-cds.problems"] = result.problems or [problem]
@@ -339,4 +338,4 @@ def respond(body: dict[str, Any], hook: str, ruleset: RuleSet, on: date,
 
 
 __all__ = ["PREFETCH", "SERVICES", "Built", "HookRequestError", "build_bundle",
-           "check_request", "discovery", "missing_keys", "respond"]
+           "check_request", "check_texts", "discovery", "missing_keys", "respond"]

@@ -371,3 +371,22 @@ def test_a_body_that_never_arrives_is_408_after_a_few_seconds(server: Server) ->
         head = sock.recv(4096)
     assert head.startswith(b"HTTP/1.1 408")
     assert time.monotonic() - started < 10
+
+
+def test_the_service_words_are_the_rule_sets_and_a_missing_one_is_named() -> None:
+    from ldn_cds.core.rulecheck import build_ruleset
+    from ldn_cds.resources import read_files, resources_dir
+    from ldn_cds.service.app import create_app
+    from ldn_cds.service.hooks import check_texts, discovery
+
+    files, problems = read_files(resources_dir())
+    assert problems == []
+    files["texts.yaml"]["service"]["titles"]["ldn-cds-patient-view"] = "LDN: ask this desk"
+    edited = build_ruleset(copy.deepcopy(files))
+    assert check_texts(edited) == []
+    assert discovery(edited)["services"][0]["title"] == "LDN: ask this desk"
+    del files["texts.yaml"]["service"]["prefetch"]["pregnancy"]
+    lacking = build_ruleset(files)
+    assert check_texts(lacking) == ["texts.yaml: service.prefetch.pregnancy: missing"]
+    with pytest.raises(ValueError, match=r"service\.prefetch\.pregnancy"):
+        create_app(lacking)
