@@ -54,16 +54,18 @@ def humanize(value: str) -> str:
 
 
 class WheelGuard(QObject):
-    """Ignores wheel events on a combo box, spin box or slider that the user has not focused.
+    """Ignores wheel events on a combo box, spin box or slider, focused or not.
 
-    Scrolling the form over a field must never change an answer: the ignored event goes on
-    to the parent (QApplication propagates an ignored wheel event), so the scroll area
-    scrolls instead.  Installed on each guarded widget.
+    Scrolling the form over a field must never change an answer, also not one the
+    physician clicked a moment ago (under Xvfb a clicked and closed "Kidney impairment:
+    Severe" became "Mild" under the wheel, and its warning vanished).  The ignored event goes
+    on to the parent (QApplication propagates an ignored wheel event), so the scroll area
+    scrolls instead.  An open dropdown list still scrolls (its popup is another widget), and
+    the keyboard changes a focused field.  Installed on each guarded widget.
     """
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        if (event.type() == QEvent.Type.Wheel and isinstance(watched, QWidget)
-                and not watched.hasFocus()):
+        if event.type() == QEvent.Type.Wheel and isinstance(watched, QWidget):
             assert isinstance(event, QWheelEvent)
             event.ignore()  # handled here, not accepted: QApplication passes it to the parent
             return True
@@ -74,7 +76,7 @@ _WHEEL_GUARD: WheelGuard | None = None
 
 
 def guard_wheel(widget: QComboBox | QAbstractSpinBox | QWidget) -> None:
-    """Make ``widget`` take focus only by click or Tab and ignore the wheel unless focused."""
+    """Make ``widget`` take focus only by click or Tab and ignore the wheel always."""
     global _WHEEL_GUARD
     if _WHEEL_GUARD is None:
         _WHEEL_GUARD = WheelGuard()
@@ -85,7 +87,7 @@ def guard_wheel(widget: QComboBox | QAbstractSpinBox | QWidget) -> None:
 class ChoiceField(QComboBox):
     """A closed set of answers; the first entry is the unknown state (None).
 
-    The mouse wheel never changes it unless it has the focus (see :func:`guard_wheel`).
+    The mouse wheel never changes it (see :func:`guard_wheel`); the keyboard does.
     """
 
     changed = Signal()
