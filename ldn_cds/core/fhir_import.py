@@ -251,8 +251,8 @@ def _entries(bundle: Any, notes: list[tuple[str, str]] | None = None, prefix: st
     for i, raw in enumerate(_list(bundle.get("link"), f"{at}link")):
         link = _obj(raw, f"{at}link[{i}]") or {}
         if link.get("relation") == "next":
-            notes.append((prefix or "Bundle", "the search has more pages (Bundle.link next): "
-                          "only the page given was read; export every page"))
+            notes.append((prefix, "the search result has more pages than this file holds "
+                          "(Bundle.link next): only this page was read; export every page"))
     out: list[_Entry] = []
     for i, raw in enumerate(_list(bundle.get("entry"), f"{at}entry")):
         where = f"{at}entry[{i}]"
@@ -500,7 +500,7 @@ class _Importer:
         entries = _entries(bundle, notes)
         for where, reason in notes:
             self.report.append(ReportItem(resource_type="Bundle", id=None,
-                                          reason=f"{where}: {reason}"))
+                                          reason=f"{where}: {reason}" if where else reason))
         resolver = _Resolver(entries)
         patients = [e for e in entries if e.type == "Patient"]
         ids = {e.id for e in patients}
@@ -702,7 +702,8 @@ class _Importer:
             value, entry, label, caveat = found[0]
             self.section("history")[name] = value
             shown = "yes" if value is True else str(value).replace("_", " ")
-            self.note(entry, f"{label}: {_HISTORY_WORDS[name]}: {shown}{caveat}", mapped=True)
+            self.note(entry, f"{label}: {_HISTORY_WORDS[name]}: {shown}, answered from the "
+                      f"record (confirm with the patient){caveat}", mapped=True)
             for other, o_entry, o_label, _ in found[1:]:
                 if other != value:
                     self.note(o_entry, f"{o_label}: also {_HISTORY_WORDS[name]} "
@@ -900,8 +901,8 @@ class _Importer:
         given = self.end_date(entry.resource, entry.where, entry.type)
         med.last_date = given
         when = f" on {given.isoformat()}" if given else ""
-        med.caveats.append(f"administration {status}: given{when}; whether it goes on is "
-                           "not in the record, and one dose given is not a daily dose")
+        med.caveats.append(f"given{when} (administration {status}); whether it goes on is "
+                           "not in the record; no daily dose from one dose given")
 
     def dispense_status(self, entry: _Entry, med: _Medicine, status: str) -> None:
         res, where = entry.resource, entry.where
@@ -1142,7 +1143,9 @@ class _Importer:
         dose: float | None = None
         unit: str | None = None
         use: str | None = None
-        if len(ingredients) == 1:
+        if med.resource_type == "MedicationAdministration":
+            pass  # one dose given: said in its caveat, no daily dose
+        elif len(ingredients) == 1:
             dose, unit, use = self.daily_dose(med, ingredients[0], form, single, strengths)
         else:
             med.caveats.append(f"{len(ingredients)} opioid ingredients: no daily dose")

@@ -107,6 +107,19 @@ class MainWindow(QMainWindow):
         self.draft_bar.hide()
         self._draft_count = 0
         self.central_column.addWidget(self.draft_bar)
+        self.import_bar, import_row = _bar("fhirImportBar", "#fff4ce", "#c19c00", central)
+        self.import_label = QLabel(self.import_bar)
+        self.import_label.setWordWrap(True)
+        self.import_report_button = QPushButton("Show import report…", self.import_bar)
+        self.import_report_button.clicked.connect(self._on_import_report_clicked)
+        self.import_dismiss = QPushButton("Dismiss", self.import_bar)
+        self.import_dismiss.clicked.connect(self.import_bar.hide)
+        import_row.addWidget(self.import_label, 1)
+        import_row.addWidget(self.import_report_button)
+        import_row.addWidget(self.import_dismiss)
+        self.import_bar.hide()
+        self._last_import: tuple[Path, Any] | None = None
+        self.central_column.addWidget(self.import_bar)
         self.clinic_bar, clinic_row = _bar("clinicDetailsBar", "#deecf9", "#0f6cbd", central)
         self.clinic_label = QLabel(
             "<b>Who should your patients call?</b> Enter your clinic's name and phone number "
@@ -330,6 +343,10 @@ class MainWindow(QMainWindow):
     @Slot(dict)
     def _on_controller_case_loaded(self, data: dict) -> None:  # type: ignore[type-arg]
         self.form.set_data(data)
+        self.import_bar.hide()  # shown again by an import, after this
+        # another case: start at its name and its verdict, not where the last one was left
+        self.form.scroll_area.verticalScrollBar().setValue(0)
+        self.panel.scroll_area.verticalScrollBar().setValue(0)
         self.plan_view.set_plan(data.get("plan"))
         self._draft_count = len(self.controller.problems) if self.controller.is_draft else 0
         self._update_draft_bar()
@@ -526,10 +543,38 @@ class MainWindow(QMainWindow):
         if defaults and "plan" not in case:
             case["plan"] = dict(defaults)
         self.controller.load_data(case, path=None, dirty=True)
-        self.statusBar().showMessage(
-            f"Imported {path.name}: {len(result.report)} item(s) not mapped or with a "
-            "caveat; every question the record did not answer is 'Not asked'", 8000)
+        self._show_import_bar(path, result)
         return True
+
+    def _show_import_bar(self, path: Path, result: Any) -> None:
+        """Stays until dismissed or another case is loaded: what the import left out, and
+        above all a record that may be incomplete (a search with more pages, a failed
+        request of a batch), which the form alone cannot show."""
+        self._last_import = (path, result)
+        left_out = sum(1 for item in result.report if not item.mapped)
+        caveats = len(result.report) - left_out
+        incomplete = [item.reason for item in result.report
+                      if item.resource_type == "Bundle" and not item.mapped]
+        text = (f"<b>Imported from {escape(path.name)}</b>: {left_out} "
+                f"{'item' if left_out == 1 else 'items'} of the record not in the form, "
+                f"{caveats} filled in with a caveat; questions the record did not answer "
+                "are <b>Not asked</b>.")
+        if incomplete:
+            text += ("<br><b>⚠ The record may be incomplete:</b> "
+                     + escape(incomplete[0]) + (f" (and {len(incomplete) - 1} more)"
+                                                if len(incomplete) > 1 else "")
+                     + ". Check medicines and history against the record.")
+        self.import_label.setText(text)
+        self.import_bar.show()
+
+    def _on_import_report_clicked(self) -> None:
+        if self._last_import is None:
+            return
+        from ldn_cds.gui.widgets.fhir_report_dialog import FhirReportDialog
+
+        path, result = self._last_import
+        dialog = FhirReportDialog(path, result, parent=self, review=True)
+        dialog.exec()
 
     def open_path(self, path: Path, *, quiet_new: bool = False) -> bool:
         """Open a case file; an invalid or newer file changes nothing and says why."""

@@ -243,8 +243,9 @@ def test_a_dose_given_in_hospital_is_not_a_current_or_stopped_opioid(
     (med,) = case["opioids"]["medications"]
     assert med == {"drug": "morphine sulfate 4 mg/mL injection"}  # no daily dose, no date
     (said,) = reasons(result, "MedicationAdministration", "ma1")
-    assert "given on 2026-11-21" in said
-    assert "one dose given is not a daily dose" in said
+    assert "given on 2026-11-21 (administration completed)" in said
+    assert "no daily dose from one dose given" in said
+    assert "no dosage instructions" not in said  # said once, not twice
     assert "not-done" in reasons(result, "MedicationAdministration", "ma2")[0]
     assert case["other_medications"] == ["ondansetron 4 mg injection"]
 

@@ -141,3 +141,64 @@ def test_screenshots_of_the_report_and_the_filled_window(
     dialog.close()
     qtbot.wait(200)
     assert window.grab().save("/tmp/fhir-filled-window.png")
+
+
+def test_a_problem_list_fills_the_history_and_every_imported_answer_is_shown_and_kept(
+        window: MainWindow, monkeypatch: pytest.MonkeyPatch, report_dialogs: Any) -> None:
+    """Found under Xvfb: Hashimoto's from the record was hidden (its row showed only after
+    "on levothyroxine: Yes") and dropped from the case at the first edit."""
+    choose(monkeypatch, DATA / "problem-list-safety-history.json")
+    window.act_import_fhir.trigger()
+    form = window.form
+    assert form.oud.value() == "remission"
+    assert form.renal.value() == "severe"
+    assert form.depression.value() is True
+    assert form.thyroid.value() is None  # levothyroxine: not in the record
+    assert form.thyroid_cause.value() == "hashimoto"
+    assert form.thyroid_cause.isVisibleTo(form)
+    form.surgery.buttons[False].click()  # any edit
+    form.flush()
+    assert form.collect()["history"]["hypothyroidism_cause"] == "hashimoto"
+    assert window.controller.data()["history"]["hypothyroidism_cause"] == "hashimoto"
+    # the history rows a physician reads as answered come with "confirm"
+    (dialog,) = report_dialogs[0]
+    assert any(r[1] == "h1" and "answered from the record (confirm" in r[3]
+               for r in dialog.rows())
+
+
+def test_an_incomplete_record_is_said_in_the_report_and_stays_in_the_window(
+        window: MainWindow, monkeypatch: pytest.MonkeyPatch, report_dialogs: Any) -> None:
+    """Found under Xvfb: "the search has more pages" was one grey row, and once the form was
+    filled nothing said the medicine list might be incomplete."""
+    shown, _ = report_dialogs
+    choose(monkeypatch, DATA / "ldn-stopped-paged-search.json")
+    window.act_import_fhir.trigger()
+    (dialog,) = shown
+    assert not dialog.incomplete.isHidden()
+    assert "more pages" in dialog.incomplete.text()
+    assert window.form.ldn_status.value() == "stopped"
+    assert not window.import_bar.isHidden()
+    assert "The record may be incomplete" in window.import_label.text()
+    assert "more pages" in window.import_label.text()
+    window.import_report_button.click()  # the report again, to read
+    assert len(shown) == 2
+    assert shown[1].fill_button.text() == "Close"
+    window.import_dismiss.click()
+    assert window.import_bar.isHidden()
+
+
+def test_a_complete_import_has_no_incomplete_warning_and_a_new_case_hides_the_bar(
+        window: MainWindow, monkeypatch: pytest.MonkeyPatch, report_dialogs: Any) -> None:
+    shown, _ = report_dialogs
+    choose(monkeypatch, MORPHINE)
+    window.act_import_fhir.trigger()
+    assert shown[0].incomplete.isHidden()
+    assert not window.import_bar.isHidden()
+    assert "may be incomplete" not in window.import_label.text()
+    bar = window.form.scroll_area.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    assert bar.value() > 0  # the form is taller than the window
+    monkeypatch.setattr(window, "maybe_save", lambda: True)
+    window.on_new()
+    assert window.import_bar.isHidden()
+    assert bar.value() == 0

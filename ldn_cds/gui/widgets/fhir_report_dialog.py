@@ -40,7 +40,8 @@ class FhirReportDialog(QDialog):
     """Import report with "Fill the form" / "Cancel"; accepted = fill the form."""
 
     def __init__(self, path: Path, result: ImportResult,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, review: bool = False) -> None:
+        """``review``: shown again after the form was filled (only a Close button)."""
         super().__init__(parent)
         self.setWindowTitle(f"Import FHIR bundle: {path.name}")
         self.setObjectName("fhirReportDialog")
@@ -57,6 +58,17 @@ class FhirReportDialog(QDialog):
             else f"<b>{escape(path.name)}</b>")
         head.setWordWrap(True)
         layout.addWidget(head)
+        incomplete = [item.reason for item in report
+                      if item.resource_type == "Bundle" and not item.mapped]
+        self.incomplete = QLabel(
+            "<b>⚠ The record may be incomplete:</b><ul style='margin:0'>"
+            + "".join(f"<li>{escape(r)}</li>" for r in incomplete) + "</ul>")
+        self.incomplete.setObjectName("fhirIncomplete")
+        self.incomplete.setWordWrap(True)
+        self.incomplete.setStyleSheet("QLabel#fhirIncomplete { background: #fff4ce; "
+                                      "border-left: 4px solid #c19c00; padding: 6px; }")
+        self.incomplete.setVisible(bool(incomplete))
+        layout.addWidget(self.incomplete)
         self.table = QTableWidget(len(report), 4, self)
         self.table.setHorizontalHeaderLabels(["Resource", "Id", "Status", "Reason"])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -86,9 +98,12 @@ class FhirReportDialog(QDialog):
         self.reminder.setWordWrap(True)
         layout.addWidget(self.reminder)
         buttons = QDialogButtonBox(self)
-        self.fill_button = buttons.addButton("Fill the form",
-                                             QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        if review:
+            self.fill_button = buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        else:
+            self.fill_button = buttons.addButton("Fill the form",
+                                                 QDialogButtonBox.ButtonRole.AcceptRole)
+            buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.fill_button.setDefault(True)

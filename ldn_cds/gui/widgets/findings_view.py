@@ -414,6 +414,7 @@ class AssessmentPanel(QWidget):
         rows = min(len(items), max(8, blocking))  # every question needed for a decision
         height = sum(self.missing_list.sizeHintForRow(i) for i in range(rows))
         self.missing_list.setFixedHeight(height + 2 * self.missing_list.frameWidth() + 4)
+        self.missing_list.scrollToTop()  # the questions needed for a decision come first
 
     def _render_cards(self, findings: Sequence[Finding], keys: Sequence[str]) -> None:
         """Show ``findings`` in order, reusing the card of any finding whose content is

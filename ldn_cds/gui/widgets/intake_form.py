@@ -688,10 +688,10 @@ class IntakeForm(QWidget):
         self._add(form, "Planned surgery date", "history.planned_surgery_on", self.surgery_on)
         self._add(form, "Hypothyroidism on levothyro&xine",
                   "history.hypothyroidism_on_levothyroxine", self.thyroid)
-        self._add(form, "I&mmunosuppressed / transplant", "history.immunosuppressed",
-                  self.immuno)
         self._add(form, "Cause of hypothyroidism", "history.hypothyroidism_cause",
                   self.thyroid_cause)
+        self._add(form, "I&mmunosuppressed / transplant", "history.immunosuppressed",
+                  self.immuno)
         self._add(form, "Depression or suicidality (1.0)", "history.depression_or_suicidality",
                   self.depression_old)
         self._add(form, "Depressio&n", "history.depression", self.depression)
@@ -777,8 +777,8 @@ class IntakeForm(QWidget):
                 continue
             if path == "history.planned_surgery_on" and self.surgery.value() is not True:
                 continue
-            if path == "history.hypothyroidism_cause" and self.thyroid.value() is not True:
-                continue
+            # a cause the record holds (Hashimoto's from a problem list) is kept and shown
+            # even before the levothyroxine question is answered
             value = field.value()
             if value is None:
                 continue
@@ -833,7 +833,8 @@ class IntakeForm(QWidget):
         self.history_form.setRowVisible(self._boxes["history.planned_surgery_on"],
                                         self.surgery.value() is True)
         self.history_form.setRowVisible(self._boxes["history.hypothyroidism_cause"],
-                                        self.thyroid.value() is True)
+                                        self.thyroid.value() is True
+                                        or self.thyroid_cause.value() is not None)
         # the 1.0 combined question shows only when a case file answered it
         self.history_form.setRowVisible(self._boxes["history.depression_or_suicidality"],
                                         self.depression_old.value() is not None)
