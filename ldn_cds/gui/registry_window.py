@@ -309,6 +309,9 @@ class PatientView(QWidget):
                                       f"{origin}", a["prescriber"] or ""]):
                 self.assessments.setItem(r, c, _item(text))
         self._set_enabled(True)
+        # nothing to edit or print before the first visit
+        self.edit_button.setEnabled(bool(self.followup_ids))
+        self.pdf_button.setEnabled(bool(self.followup_ids))
 
     @staticmethod
     def _summary(result: Any) -> str:
@@ -325,12 +328,18 @@ class PatientView(QWidget):
         registry = self.window_.registry
         if self.patient_id is None or registry is None:
             return
-        dialog = FollowUpDialog(self.window_.today(), parent=self)
+        dialog = FollowUpDialog(self.window_.today(), parent=self,
+                                patient=self.patient_name())
         if dialog.exec() and dialog.result_visit is not None:
             self.window_.guard(lambda: registry.add_followup(self.patient_id,
                                                              dialog.result_visit))
             self.show_patient(self.patient_id)
             self.changed.emit()
+
+    def patient_name(self) -> str | None:
+        """The header's first part (name), for the follow-up dialog's title."""
+        text = self.header.text()
+        return None if self.patient_id is None else text.split(" · ", 1)[0]
 
     def edit_followup(self) -> None:
         registry = self.window_.registry
@@ -338,7 +347,8 @@ class PatientView(QWidget):
         if fid is None or registry is None or self.patient_id is None:
             return
         visit = dict(registry.followups(self.patient_id)).get(fid)
-        dialog = FollowUpDialog(self.window_.today(), visit, parent=self)
+        dialog = FollowUpDialog(self.window_.today(), visit, parent=self,
+                                patient=self.patient_name())
         if dialog.exec() and dialog.result_visit is not None:
             self.window_.guard(lambda: registry.update_followup(fid, dialog.result_visit))
             self.show_patient(self.patient_id)
@@ -457,7 +467,11 @@ class RegistryWindow(QMainWindow):
         self.search.setPlaceholderText("Search name or record id")
         self.search.setClearButtonEnabled(True)
         self.due_only = QCheckBox("Due for review only")
-        self.patients = _table(["Name", "Record id", "Born", "Last seen", "Visits"])
+        self.patients = _table(["Name", "Record id", "Born", "Last seen", "Follow-ups"])
+        self.no_match = QLabel()
+        self.no_match.setObjectName("noMatch")
+        self.no_match.setWordWrap(True)
+        self.no_match.hide()
         self.patients.horizontalHeader().setStretchLastSection(False)
         self.patients.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.patients.itemSelectionChanged.connect(self._on_select)
@@ -467,6 +481,7 @@ class RegistryWindow(QMainWindow):
         left_layout = QVBoxLayout(left)
         left_layout.addWidget(self.search)
         left_layout.addWidget(self.due_only)
+        left_layout.addWidget(self.no_match)
         left_layout.addWidget(self.patients)
         self.patient_view = PatientView(self)
         self.outcomes = OutcomesView(self)
@@ -532,6 +547,14 @@ class RegistryWindow(QMainWindow):
             if row.id == keep:
                 self.patients.selectRow(r)
         self.patients.blockSignals(False)
+        needle = self.search.text().strip()
+        if not rows:
+            self.no_match.setText(
+                f"No patient matches “{needle}”." if needle else
+                "No patient is due for review." if self.due_only.isChecked() else
+                "No patient saved yet: Patients → Save assessment to registry in the main "
+                "window.")
+        self.no_match.setVisible(not rows)
         if keep is not None and keep not in {row.id for row in rows}:
             self.patient_view.show_patient(None)
         if self.tabs.currentIndex() == 1:

@@ -7,8 +7,11 @@ from typing import Any
 from ldn_cds.core.outcomes import Outcomes
 
 
-def _pct(value: float | None) -> str:
-    return "not computable (no patients)" if value is None else f"{value:g}%"
+def _share(count: int, percent: float | None, whom: str) -> str:
+    """"3 (25% of those started)", or "0 (nobody started yet: no percentage)"."""
+    if percent is None:
+        return f"{count} (nobody {whom.removeprefix('those ')} yet: no percentage)"
+    return f"{count} ({percent:g}% of {whom})"
 
 
 def outcome_lines(out: Outcomes) -> list[tuple[str, str]]:
@@ -19,7 +22,7 @@ def outcome_lines(out: Outcomes) -> list[tuple[str, str]]:
         ("  no follow-up yet", str(out.no_followup_yet)),
         ("Started (a follow-up after the start date)", str(out.started)),
         ("  still on LDN", str(out.still_on)),
-        ("  stopped", f"{out.stopped} ({_pct(out.stopped_percent)} of those started)"),
+        ("  stopped", _share(out.stopped, out.stopped_percent, "those started")),
     ]
     for reason, count in out.stop_reasons:
         lines.append((f"    {reason}", str(count)))
@@ -28,12 +31,14 @@ def outcome_lines(out: Outcomes) -> list[tuple[str, str]]:
         ("Median weeks on LDN", "not computable" if weeks is None else f"{weeks:g}"),
         ("Past their review date", str(out.past_review)),
         ("  with a pain score to judge", str(out.judged_at_review)),
-        ("  30% or more less pain", f"{out.meaningful_or_better} "
-                                    f"({_pct(out.meaningful_percent)})"),
-        ("  50% or more less pain", f"{out.substantial} ({_pct(out.substantial_percent)})"),
-        ("  mean reduction", _pct(out.mean_reduction_percent)),
-        ("Reported a side effect", f"{out.with_side_effects} "
-                                   f"({_pct(out.side_effects_percent)} of those started)"),
+        ("  30% or more less pain", _share(out.meaningful_or_better, out.meaningful_percent,
+                                           "those judged")),
+        ("  50% or more less pain", _share(out.substantial, out.substantial_percent,
+                                           "those judged")),
+        ("  mean reduction", "no pain scores to judge yet"
+         if out.mean_reduction_percent is None else f"{out.mean_reduction_percent:g}%"),
+        ("Reported a side effect", _share(out.with_side_effects, out.side_effects_percent,
+                                          "those started")),
     ]
     for effect, count in out.side_effects:
         lines.append((f"  {effect.value.replace('_', ' ')}", str(count)))

@@ -52,6 +52,12 @@ def _names(win: RegistryWindow) -> list[str]:
 
 def test_search_as_you_type_filters_the_list(qtbot: Any, win: RegistryWindow) -> None:
     assert len(_names(win)) == 3
+    assert win.no_match.isHidden()
+    qtbot.keyClicks(win.search, "zzz")
+    assert _names(win) == []
+    assert not win.no_match.isHidden()
+    assert win.no_match.text() == "No patient matches “zzz”."
+    win.search.clear()
     qtbot.keyClicks(win.search, "LVAR")
     assert _names(win) == ["José Álvarez"]
     win.search.clear()
@@ -104,8 +110,13 @@ def test_add_and_edit_a_follow_up_with_the_keyboard(qtbot: Any, win: RegistryWin
         return int(self.result() == 1)
 
     monkeypatch.setattr(FollowUpDialog, "exec", fill)
+    # before the first visit there is nothing to edit or print
+    assert not win.patient_view.edit_button.isEnabled()
+    assert not win.patient_view.pdf_button.isEnabled()
     win.patient_view.add_followup()
+    assert entered[0].windowTitle() == "Add follow-up: Kim Lee"  # whose visit this is
     assert win.patient_view.followups.rowCount() == 1
+    assert win.patient_view.edit_button.isEnabled()
     row = [win.patient_view.followups.item(0, c).text() for c in range(7)]
     assert row[2] == "5"
     assert row[4] == "insomnia"

@@ -55,3 +55,15 @@ def test_follow_up_page_and_practice_report(tmp_path: Path) -> None:
     assert "36%" in text
     assert "87%" in text
     assert "martin-2022" in text
+
+
+def test_outcome_lines_of_an_empty_registry_read_as_words(tmp_path: Path) -> None:
+    """Found under Xvfb: "0 (not computable (no patients) of those started)"."""
+    with open_registry(f"sqlite:///{tmp_path / 'r.sqlite3'}") as reg:
+        lines: dict[str, str] = {}
+        for label, value in outcome_lines(reg.outcomes(TODAY, default_ruleset())):
+            lines.setdefault(label, value)  # the practice's own, before the published ones
+    assert lines["  stopped"] == "0 (nobody started yet: no percentage)"
+    assert lines["  30% or more less pain"] == "0 (nobody judged yet: no percentage)"
+    assert lines["  mean reduction"] == "no pain scores to judge yet"
+    assert not any("not computable (no patients)" in v for v in lines.values())

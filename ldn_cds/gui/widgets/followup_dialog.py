@@ -42,9 +42,10 @@ ADHERENCE_WORDS = {Adherence.ALL: "all doses", Adherence.MOST: "most doses",
 
 class FollowUpDialog(QDialog):
     def __init__(self, today: date, visit: FollowUp | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, patient: str | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Edit follow-up" if visit else "Add follow-up")
+        title = "Edit follow-up" if visit else "Add follow-up"
+        self.setWindowTitle(f"{title}: {patient}" if patient else title)
         self.result_visit: FollowUp | None = None
         form = QFormLayout()
         self.on = QDateEdit(QDate(today.year, today.month, today.day))
