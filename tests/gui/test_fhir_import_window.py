@@ -202,3 +202,17 @@ def test_a_complete_import_has_no_incomplete_warning_and_a_new_case_hides_the_ba
     window.on_new()
     assert window.import_bar.isHidden()
     assert bar.value() == 0
+
+
+def test_a_hospital_dose_reads_as_words_in_the_washout_line(
+        window: MainWindow, monkeypatch: pytest.MonkeyPatch, report_dialogs: Any) -> None:
+    """Found under Xvfb: "last dose —, ..., ends — — assumed"."""
+    choose(monkeypatch, DATA / "hospital-morphine-administration.json")
+    window.act_import_fhir.trigger()
+    window.form.flush()
+    text = window.panel.washout_label.text()
+    assert "morphine sulfate 4 mg/mL injection" in text
+    assert "release not stated: the longer washout assumed" in text
+    assert "last dose not recorded" in text
+    assert "end not known without the last dose" in text
+    assert "—" not in text

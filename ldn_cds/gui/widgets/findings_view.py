@@ -364,8 +364,10 @@ class AssessmentPanel(QWidget):
         self.banner.show_assessment(result)
         self.body.setEnabled(True)
         washout = [
-            f"{w.drug} ({w.label}): last dose {fmt_date(w.last_dose_on)}, washout "
-            f"{w.range_text}, ends {fmt_date(w.ends_on)}" + (" — assumed" if w.assumed else "")
+            f"{w.drug} ({w.label}"
+            + (", release not stated: the longer washout assumed" if w.assumed else "")
+            + f"): last dose {w.last_dose_on or 'not recorded'}, washout {w.range_text}, "
+            + (f"ends {w.ends_on}" if w.ends_on else "end not known without the last dose")
             for w in result.washout
         ]
         self.washout_label.setText("Washout: " + "; ".join(washout) if washout else "")
