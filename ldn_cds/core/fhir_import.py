@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ldn_cds.core.errors import describe
 from ldn_cds.core.medicines import OPIOID_ROLES, Role, Vocabulary, recognise
 from ldn_cds.core.models import Case, Release, parse_case
+from ldn_cds.core.texts import FhirWords, fill
 
 if TYPE_CHECKING:
     from ldn_cds.core.ruleset import RuleSet
@@ -48,12 +49,6 @@ from ldn_cds.core.fhir_mapping import (  # noqa: E402 (the mapping schema)
     ObservationCode,
     check_mapping,
 )
-
-_HISTORY_WORDS = {
-    "opioid_use_disorder": "opioid use disorder", "liver": "liver disease",
-    "renal": "kidney impairment", "depression": "depression",
-    "suicidal_ideation": "suicidal ideation", "hypothyroidism_cause": "cause of hypothyroidism",
-}
 
 # --------------------------------------------------------------------------------------------
 # Result and report
@@ -230,11 +225,11 @@ class _Entry:
         return value if isinstance(value, str) else None
 
 
-def _entries(bundle: Any, notes: list[tuple[str, str]] | None = None, prefix: str = "",
-             depth: int = 0) -> list[_Entry]:
+def _entries(bundle: Any, words: FhirWords, notes: list[tuple[str, str]] | None = None,
+             prefix: str = "", depth: int = 0) -> list[_Entry]:
     """The resources of a Bundle, with those of the Bundles it holds (searchsets of a
     batch-response); ``notes`` gets (where, reason) for what a physician must know (a
-    searchset with more pages, an entry whose request failed)."""
+    searchset with more pages, an entry whose request failed), in the rule set's ``words``."""
     notes = [] if notes is None else notes
     if not isinstance(bundle, dict):
         raise FhirImportError(prefix, f"a FHIR Bundle is a JSON object, not "
@@ -251,8 +246,7 @@ def _entries(bundle: Any, notes: list[tuple[str, str]] | None = None, prefix: st
     for i, raw in enumerate(_list(bundle.get("link"), f"{at}link")):
         link = _obj(raw, f"{at}link[{i}]") or {}
         if link.get("relation") == "next":
-            notes.append((prefix, "the search result has more pages than this file holds "
-                          "(Bundle.link next): only this page was read; export every page"))
+            notes.append((prefix, words.more_pages))
     out: list[_Entry] = []
     for i, raw in enumerate(_list(bundle.get("entry"), f"{at}entry")):
         where = f"{at}entry[{i}]"
@@ -266,8 +260,7 @@ def _entries(bundle: Any, notes: list[tuple[str, str]] | None = None, prefix: st
         status = _str(response.get("status"), f"{where}.response.status") if response else None
         if entry.get("resource") is None and status is not None:
             if not status.strip().startswith("2"):
-                notes.append((where, f"a request of the batch failed (HTTP {status[:40]}): "
-                              "what it asked for is not in the bundle"))
+                notes.append((where, fill(words.request_failed, status=status[:40])))
             continue
         resource = _obj(entry.get("resource"), f"{where}.resource", required=True)
         assert resource is not None
@@ -275,10 +268,9 @@ def _entries(bundle: Any, notes: list[tuple[str, str]] | None = None, prefix: st
         if resource["resourceType"] == "Bundle":
             if depth >= MAX_NESTING:
                 raise FhirImportError(f"{where}.resource", "Bundles nested too deeply")
-            found = _entries(resource, notes, f"{where}.resource", depth + 1)
+            found = _entries(resource, words, notes, f"{where}.resource", depth + 1)
             if not found:
-                notes.append((f"{where}.resource", "an empty search result: the record "
-                              "returned nothing here, which answers no question"))
+                notes.append((f"{where}.resource", words.empty_search))
             out.extend(found)
             continue
         out.append(_Entry(resource, f"{where}.resource",
@@ -347,9 +339,10 @@ class _Medicine:
     """Medication.ingredient of a referenced or contained Medication (with strengths)."""
 
 
-def _medication_concept(entry: _Entry, resolver: _Resolver
+def _medication_concept(entry: _Entry, resolver: _Resolver, words: FhirWords
                         ) -> tuple[dict[str, Any] | None, list[dict[str, Any]], str | None]:
-    """(code concept, Medication.ingredient list, problem) of a medication resource."""
+    """(code concept, Medication.ingredient list, problem in words) of a medication
+    resource."""
     res, where = entry.resource, entry.where
     concept = _obj(res.get("medicationCodeableConcept"), f"{where}.medicationCodeableConcept")
     if concept is not None:
@@ -363,13 +356,13 @@ def _medication_concept(entry: _Entry, resolver: _Resolver
         display = _str(ref_obj.get("display"), f"{where}.medicationReference.display")
         if display:
             return {"text": display}, [], None
-        return None, [], "medicationReference has neither reference nor display"
+        return None, [], words.reference_empty
     med = resolver.resolve(ref, res, where)
     if med is None:
         display = _str(ref_obj.get("display"), f"{where}.medicationReference.display")
         if display:
-            return {"text": display}, [], f"{ref} is not in the bundle; read its display"
-        return None, [], f"the referenced {ref} is not in the bundle"
+            return {"text": display}, [], fill(words.reference_display, ref=ref)
+        return None, [], fill(words.reference_missing, ref=ref)
     code = _obj(med.get("code"), f"{where}.medicationReference -> {ref}.code")
     return code, _list(med.get("ingredient"), f"{ref}.ingredient"), None
 
@@ -409,10 +402,10 @@ def _opioid_strength(display: str, ingredient: str, vocab: Vocabulary
     return next(iter(found)) if len(found) == 1 else None
 
 
-def _dose_per_day(dosage: dict[str, Any], where: str, caveats: list[str]
+def _dose_per_day(dosage: dict[str, Any], where: str, caveats: list[str], words: FhirWords
                   ) -> tuple[float, float | None, str, bool] | None:
     """(amount per administration, administrations per day or None, unit text, as needed);
-    None when the dosage gives no amount."""
+    None when the dosage gives no amount.  ``caveats`` gets what was assumed, in ``words``."""
     as_needed = dosage.get("asNeededBoolean") is True or dosage.get(
         "asNeededCodeableConcept") is not None
     amount: float | None = None
@@ -430,13 +423,14 @@ def _dose_per_day(dosage: dict[str, Any], where: str, caveats: list[str]
             high = _obj(drange.get("high"), f"{where}.doseAndRate[{j}].doseRange.high")
             low = _obj(drange.get("low"), f"{where}.doseAndRate[{j}].doseRange.low")
             if high is None:
-                caveats.append("a dose range without an upper bound: no daily dose")
+                caveats.append(words.range_open)
                 return None
             amount = _num(high.get("value"), f"{where}.doseAndRate[{j}].doseRange.high.value")
             unit = str(high.get("code") or high.get("unit") or "")
             low_v = None if low is None else low.get("value")
-            caveats.append(f"dose range {low_v if low_v is not None else '?'}-"
-                           f"{amount:g}: the upper bound was used")
+            caveats.append(fill(words.range_upper, low=format(low_v if low_v is not None
+                                                               else '?'),
+                                high=format(amount, "g")))
         if amount is not None:
             break
     if amount is None or amount <= 0:
@@ -448,7 +442,7 @@ def _dose_per_day(dosage: dict[str, Any], where: str, caveats: list[str]
         if repeat is not None and repeat.get("period") is not None:
             freq = _num(repeat.get("frequencyMax"), f"{where}.timing.repeat.frequencyMax")
             if freq is not None:
-                caveats.append(f"up to {freq:g} times per period: the upper bound was used")
+                caveats.append(fill(words.frequency_max, times=format(freq, "g")))
             else:
                 freq = _num(repeat.get("frequency"), f"{where}.timing.repeat.frequency") or 1.0
             period = _num(repeat.get("period"), f"{where}.timing.repeat.period")
@@ -456,7 +450,7 @@ def _dose_per_day(dosage: dict[str, Any], where: str, caveats: list[str]
             if period and period > 0 and unit_p in _PERIOD_PER_DAY:
                 per_day = freq * _PERIOD_PER_DAY[unit_p] / period
                 if repeat.get("periodMax") is not None:
-                    caveats.append("a period range: the shorter period (more doses) was used")
+                    caveats.append(words.period_range)
         if per_day is None:
             code = _obj(timing.get("code"), f"{where}.timing.code")
             for c in _codings(code, f"{where}.timing.code"):
@@ -478,6 +472,7 @@ class _Importer:
                                   f"({MAPPING_FILE}); the import needs it")
         self.mapping: FhirMapping = ruleset.fhir
         self.vocab = ruleset.vocabulary
+        self.words: FhirWords = ruleset.texts.fhir
         self.on = on
         self.report: list[ReportItem] = []
         self._history: dict[str, list[tuple[str | bool, _Entry, str, str]]] = {}
@@ -497,7 +492,7 @@ class _Importer:
 
     def run(self, bundle: Any) -> ImportResult:
         notes: list[tuple[str, str]] = []
-        entries = _entries(bundle, notes)
+        entries = _entries(bundle, self.words, notes)
         for where, reason in notes:
             self.report.append(ReportItem(resource_type="Bundle", id=None,
                                           reason=f"{where}: {reason}" if where else reason))
@@ -511,8 +506,7 @@ class _Importer:
             self.patient(patients[0])
             self.check_subjects(entries, patients[0])
         else:
-            self.note(None, "no Patient resource: name, record number, birth date and sex "
-                      "stay empty", rtype="Patient")
+            self.note(None, self.words.no_patient, rtype="Patient")
         medicines: list[_Medicine] = []
         conditions: list[str] = []
         pain: list[tuple[date | None, int, _Entry]] = []
@@ -533,10 +527,9 @@ class _Importer:
             elif kind == "Observation":
                 self.observation(entry, pain, pregnancy)
             elif kind == "OperationOutcome":
-                self.note(entry, "a server message (OperationOutcome) in the bundle: "
-                          "read it; the export may be incomplete")
+                self.note(entry, self.words.operation_outcome)
             else:
-                self.note(entry, f"{kind} resources are not read by the import")
+                self.note(entry, fill(self.words.type_not_read, type=kind))
         if conditions:
             self.section("pain")["conditions"] = list(dict.fromkeys(conditions))
         self.finish_history()
@@ -596,20 +589,19 @@ class _Importer:
         if mrn is not None:
             out["record_id"] = str(mrn["value"])[:200]
             if len(idents_ok) > 1 and not is_mrn(mrn):
-                self.note(entry, f"{len(idents_ok)} identifiers and none marked as the "
-                          "medical record number (MR): record_id is the first; check it",
+                self.note(entry, fill(self.words.identifiers, count=str(len(idents_ok))),
                           mapped=True)
         birth = res.get("birthDate")
         born = _date(birth, f"{where}.birthDate")
         if born is not None:
             out["date_of_birth"] = born.isoformat()
         elif birth is not None:
-            self.note(entry, f"birthDate {birth!r} is not a full date: date of birth left empty")
+            self.note(entry, fill(self.words.birth_partial, birth=repr(birth)))
         gender = _str(res.get("gender"), f"{where}.gender")
         if gender in ("female", "male", "other"):
             out["sex"] = gender
         elif gender is not None:
-            self.note(entry, f"gender {gender!r}: sex left empty")
+            self.note(entry, fill(self.words.gender, gender=repr(gender)))
 
     # -- Condition -------------------------------------------------------------------------
 
@@ -618,9 +610,10 @@ class _Importer:
         verification = _status_code(res, "verificationStatus", where)
         clinical = _status_code(res, "clinicalStatus", where)
         concept = _obj(res.get("code"), f"{where}.code")
-        label = _concept_text(concept, f"{where}.code") or "(no code)"
+        words = self.words
+        label = _concept_text(concept, f"{where}.code") or words.no_code
         if verification in ("refuted", "entered-in-error"):
-            self.note(entry, f"{label}: verification status {verification}; ignored")
+            self.note(entry, fill(words.condition_refuted, label=label, status=verification))
             return
         history = [h for c in _codings(concept, f"{where}.code") for h in self.mapping.history
                    if c.system == self.mapping.url(h.system) and c.code == h.code]
@@ -628,7 +621,7 @@ class _Importer:
             self.history_condition(entry, label, history, verification, clinical)
             return
         if clinical in ("inactive", "remission", "resolved"):
-            self.note(entry, f"{label}: clinical status {clinical}; not a current condition")
+            self.note(entry, fill(words.condition_inactive, label=label, status=clinical))
             return
         found: ConditionCode | None = None
         unverified: ConditionCode | None = None
@@ -641,20 +634,18 @@ class _Importer:
                         unverified = unverified or item
         if found is None:
             if unverified is not None:
-                self.note(entry, f"{label}: code {unverified.code} would be "
-                          f"{unverified.condition}, but that mapping is unverified; choose the "
-                          "condition yourself")
+                self.note(entry, fill(words.condition_unverified, label=label,
+                                      code=unverified.code, condition=unverified.condition))
             else:
-                self.note(entry, f"{label}: neither a pain condition nor a safety-history "
-                          "code of the mapping; not read")
+                self.note(entry, fill(words.condition_unmapped, label=label))
             return
         if verification in ("unconfirmed", "provisional", "differential"):
-            self.note(entry, f"{label}: verification status {verification}; not mapped")
+            self.note(entry, fill(words.condition_unconfirmed, label=label,
+                                  status=verification))
             return
         out.append(found.condition)
         if clinical is None:
-            self.note(entry, f"{label}: no clinical status in the record; taken as current",
-                      mapped=True)
+            self.note(entry, fill(words.condition_no_clinical, label=label), mapped=True)
         if found.pain_types:
             types = self.section("pain").setdefault("types", [])
             types.extend(t.value for t in found.pain_types if t.value not in types)
@@ -663,84 +654,83 @@ class _Importer:
                           verification: str | None, clinical: str | None) -> None:
         """A Condition that answers a safety-history question (collected; the more serious
         answer per question is kept in :meth:`finish_history`)."""
+        words = self.words
         verified = [h for h in codes if h.verified]
         if not verified:
             h = codes[0]
-            self.note(entry, f"{label}: code {h.code} would answer {_HISTORY_WORDS[h.field]}, "
-                      "but that mapping is unverified; answer it yourself")
+            self.note(entry, fill(words.history_unverified, label=label, code=h.code,
+                                  question=words.history_questions[h.field]))
             return
         h = verified[0]
-        what = _HISTORY_WORDS[h.field]
+        what = words.history_questions[h.field]
         if verification in ("unconfirmed", "provisional", "differential"):
-            self.note(entry, f"{label}: verification status {verification}; {what} not "
-                      "answered from it")
+            self.note(entry, fill(words.history_unconfirmed, label=label, status=verification,
+                                  question=what))
             return
         if clinical in ("inactive", "resolved"):
-            self.note(entry, f"{label}: clinical status {clinical}; {what} not answered from "
-                      "a past condition: answer it yourself")
+            self.note(entry, fill(words.history_inactive, label=label, status=clinical,
+                                  question=what))
             return
         value = h.remission_value if clinical == "remission" else h.value
         if clinical == "remission" and value is None and h.value not in ("remission",):
-            self.note(entry, f"{label}: clinical status remission; {what} not answered: "
-                      "answer it yourself")
+            self.note(entry, fill(words.history_remission, label=label, question=what))
             return
         if clinical == "remission" and value is None:
             value = h.value
         if value is None:
-            self.note(entry, f"{label}: {what} is in the record, but the code does not say "
-                      f"which answer ({' or '.join(map(str, HISTORY_VALUES[h.field]))}): "
-                      "answer it yourself")
+            answers = words.answers_or.join(map(str, HISTORY_VALUES[h.field]))
+            self.note(entry, fill(words.history_which, label=label, question=what,
+                                  answers=answers))
             return
-        caveat = "; no clinical status in the record, taken as current" if clinical is None \
-            else ""
+        caveat = words.history_no_clinical if clinical is None else ""
         self._history.setdefault(h.field, []).append((value, entry, label, caveat))
 
     def finish_history(self) -> None:
+        words = self.words
         for name, found in self._history.items():
             order = HISTORY_VALUES[name]
             found.sort(key=lambda x: order.index(x[0]), reverse=True)
             value, entry, label, caveat = found[0]
             self.section("history")[name] = value
-            shown = "yes" if value is True else str(value).replace("_", " ")
-            self.note(entry, f"{label}: {_HISTORY_WORDS[name]}: {shown}, answered from the "
-                      f"record (confirm with the patient){caveat}", mapped=True)
+            shown = words.yes if value is True else str(value).replace("_", " ")
+            what = words.history_questions[name]
+            self.note(entry, fill(words.history_answered, label=label, question=what,
+                                  answer=shown, caveat=caveat), mapped=True)
             for other, o_entry, o_label, _ in found[1:]:
                 if other != value:
-                    self.note(o_entry, f"{o_label}: also {_HISTORY_WORDS[name]} "
-                              f"({str(other).replace('_', ' ')}); the more serious answer, "
-                              f"{shown}, was kept", mapped=True)
+                    self.note(o_entry, fill(words.history_also, label=o_label, question=what,
+                                            other=str(other).replace("_", " "), answer=shown),
+                              mapped=True)
                 else:
-                    self.note(o_entry, f"{o_label}: {_HISTORY_WORDS[name]}: {shown} (as "
-                              "above)", mapped=True)
+                    self.note(o_entry, fill(words.history_same, label=o_label, question=what,
+                                            answer=shown), mapped=True)
 
     # -- AllergyIntolerance ----------------------------------------------------------------
 
     def allergy(self, entry: _Entry) -> None:
         res, where = entry.resource, entry.where
         concept = _obj(res.get("code"), f"{where}.code")
+        words = self.words
         label = _concept_text(concept, f"{where}.code")
         if label is None:
-            self.note(entry, "no substance code or text")
+            self.note(entry, words.allergy_no_code)
             return
         rec = recognise(self.vocab, label)
         ings = set(rec.ingredients) & set(self.mapping.allergy_ingredients)
         if not ings:
-            self.note(entry, f"{label}: only naltrexone and naloxone allergies are read")
+            self.note(entry, fill(words.allergy_other, label=label))
             return
         verification = _status_code(res, "verificationStatus", where)
         clinical = _status_code(res, "clinicalStatus", where)
         if verification in ("refuted", "entered-in-error"):
-            self.note(entry, f"{label}: verification status {verification}; ignored "
-                      "(naltrexone hypersensitivity left unanswered)")
+            self.note(entry, fill(words.allergy_refuted, label=label, status=verification))
             return
         if clinical in ("inactive", "resolved"):
-            self.note(entry, f"{label}: clinical status {clinical}; naltrexone "
-                      "hypersensitivity left unanswered: ask")
+            self.note(entry, fill(words.allergy_inactive, label=label, status=clinical))
             return
         self.section("history")["naltrexone_hypersensitivity"] = True
         if verification == "unconfirmed":
-            self.note(entry, f"{label}: unconfirmed allergy, taken as a hypersensitivity",
-                      mapped=True)
+            self.note(entry, fill(words.allergy_unconfirmed, label=label), mapped=True)
 
     # -- Observation -----------------------------------------------------------------------
 
@@ -754,16 +744,16 @@ class _Importer:
         status = _str(res.get("status"), f"{where}.status", required=True)
         code = _obj(res.get("code"), f"{where}.code", required=True)
         codings = _codings(code, f"{where}.code")
-        label = _concept_text(code, f"{where}.code") or "(no code)"
+        words = self.words
+        label = _concept_text(code, f"{where}.code") or words.no_code
         obs = self.mapping.observations
         kind = ("pain" if self._is(codings, obs.pain_score)
                 else "pregnancy" if self._is(codings, obs.pregnancy_status) else None)
         if kind is None:
-            self.note(entry, f"{label}: only the pain score (LOINC 72514-3) and pregnancy "
-                      "status (LOINC 82810-3) are read")
+            self.note(entry, fill(words.observation_other, label=label))
             return
         if status not in ("final", "amended", "corrected"):
-            self.note(entry, f"{label}: status {status}; only final results are read")
+            self.note(entry, fill(words.observation_status, label=label, status=str(status)))
             return
         when = _date(res.get("effectiveDateTime") or res.get("issued"),
                      f"{where}.effectiveDateTime")
@@ -776,7 +766,7 @@ class _Importer:
                 value = None if q is None else _num(q.get("value"),
                                                     f"{where}.valueQuantity.value")
             if value is None or value != int(value) or not 0 <= value <= 10:
-                self.note(entry, f"{label}: value {value!r} is not a whole number 0-10")
+                self.note(entry, fill(words.pain_value, label=label, value=repr(value)))
                 return
             pain.append((when, int(value), entry))
             return
@@ -788,29 +778,30 @@ class _Importer:
 
     def finish_observations(self, pain: list[tuple[date | None, int, _Entry]],
                             pregnancy: list[tuple[date | None, bool | None, _Entry]]) -> None:
+        words = self.words
         if pain:
             dated = [p for p in pain if p[0] is not None]
             latest = max(dated, key=lambda p: p[0] or date.min) if dated else pain[-1]
             self.section("pain")["score_now"] = latest[1]
-            when = latest[0].isoformat() if latest[0] else "undated"
-            self.note(latest[2], f"pain score {latest[1]} of {when} used as the score now "
-                      f"({len(pain)} score(s) in the record); ask for today's", mapped=True)
+            when = latest[0].isoformat() if latest[0] else words.undated
+            self.note(latest[2], fill(words.pain_used, score=str(latest[1]), date=when,
+                                      count=str(len(pain))), mapped=True)
         if pregnancy:
             dated_p = [p for p in pregnancy if p[0] is not None]
             if not dated_p:
                 for _, _, entry in pregnancy:
-                    self.note(entry, "pregnancy status without a date: not used; ask")
+                    self.note(entry, words.pregnancy_undated)
                 return
             when_p, flag, entry = max(dated_p, key=lambda p: p[0] or date.min)
             if flag is None:
-                self.note(entry, "pregnancy status answer not recognised (e.g. unknown): "
-                          "pregnancy left unanswered")
+                self.note(entry, words.pregnancy_unrecognised)
                 return
             assert when_p is not None
             self.section("patient")["pregnant"] = flag
-            self.note(entry, f"pregnancy status {'pregnant' if flag else 'not pregnant'} "
-                      f"recorded {when_p.isoformat()} ({(self.on - when_p).days} days before "
-                      "the assessment); confirm it is current", mapped=True)
+            self.note(entry, fill(words.pregnancy_used,
+                                  status=words.pregnant if flag else words.not_pregnant,
+                                  date=when_p.isoformat(), days=str((self.on - when_p).days)),
+                      mapped=True)
 
     # -- Medicines -------------------------------------------------------------------------
 
@@ -820,20 +811,19 @@ class _Importer:
         intent = None
         if kind == "MedicationRequest":
             intent = _str(res.get("intent"), f"{where}.intent", required=True)
-        concept, ingredients, problem = _medication_concept(entry, resolver)
+        words = self.words
+        concept, ingredients, problem = _medication_concept(entry, resolver, words)
         code, display = _rxnorm(concept, f"{where}.medication",
                                 self.vocab, self.mapping.url("rxnorm"))
         text = _concept_text(concept, f"{where}.medication") or display
         if text is None:
-            self.note(entry, problem or "medicine without a code the vocabulary knows and "
-                      "without text: read it in the record")
+            self.note(entry, problem or words.medicine_unreadable)
             self.section("opioids")["_unresolved"] = True
             return None
         if problem:
             self.note(entry, problem, mapped=True)
         if code and display is None:
-            self.note(entry, f"{text}: RxNorm {code} is not in the medication vocabulary; "
-                      "recognised from its text", mapped=True)
+            self.note(entry, fill(words.rxnorm_unknown, text=text, code=code), mapped=True)
         if kind == "MedicationAdministration":
             # one administration's dose is not a daily dose: none is computed
             _obj(res.get("dosage"), f"{where}.dosage")
@@ -848,7 +838,7 @@ class _Importer:
                         ingredients=ingredients)
         if status in ("entered-in-error", "cancelled", "draft", "not-taken", "declined",
                       "not-done"):
-            self.note(entry, f"{text}: status {status}; ignored")
+            self.note(entry, fill(words.medicine_ignored, text=text, status=status))
             return None
         if kind == "MedicationDispense":
             self.dispense_status(entry, med, status)
@@ -857,14 +847,13 @@ class _Importer:
         elif status in ("active", "intended"):
             med.status = "current"
             if intent in ("proposal", "plan", "option", "directive"):
-                med.caveats.append(f"intent {intent} (not an order): taken as current, "
-                                   "the safer reading; confirm")
+                med.caveats.append(fill(words.intent_not_order, intent=intent))
         elif status in ("completed", "stopped"):
             med.status = "stopped"
             med.last_date = self.end_date(res, where, kind)
         else:  # on-hold, unknown, preparation, in-progress without a meaning here
             med.status = "unknown"
-            med.caveats.append(f"status {status}: whether it is taken now is not known")
+            med.caveats.append(fill(words.status_unknown, status=status))
         return med
 
     def end_date(self, res: dict[str, Any], where: str, kind: str) -> date | None:
@@ -895,54 +884,53 @@ class _Importer:
         goes on is not in the record, so its status is unknown, with the date."""
         if status == "in-progress":
             med.status = "current"
-            med.caveats.append("being given now (administration in progress)")
+            med.caveats.append(self.words.administration_in_progress)
             return
         med.status = "unknown"
         given = self.end_date(entry.resource, entry.where, entry.type)
         med.last_date = given
-        when = f" on {given.isoformat()}" if given else ""
-        med.caveats.append(f"given{when} (administration {status}); whether it goes on is "
-                           "not in the record; no daily dose from one dose given")
+        med.caveats.append(
+            fill(self.words.administration_given_on, date=given.isoformat(), status=status)
+            if given else fill(self.words.administration_given, status=status))
 
     def dispense_status(self, entry: _Entry, med: _Medicine, status: str) -> None:
-        res, where = entry.resource, entry.where
+        res, where, words = entry.resource, entry.where, self.words
         if status != "completed":
             med.status = "unknown"
-            med.caveats.append(f"dispense status {status}: not known whether it was taken")
+            med.caveats.append(fill(words.dispense_status, status=status))
             return
         handed = _date(res.get("whenHandedOver"), f"{where}.whenHandedOver")
         supply = _obj(res.get("daysSupply"), f"{where}.daysSupply")
         days = None if supply is None else _num(supply.get("value"), f"{where}.daysSupply.value")
         if handed is None or days is None:
             med.status = "unknown"
-            med.caveats.append("a dispense without hand-over date and days' supply: "
-                               "not known whether it is taken now")
+            med.caveats.append(words.dispense_incomplete)
             return
         if not 0 < days <= 366:
             med.status = "unknown"
-            med.caveats.append(f"days' supply {days:g} is not plausible: not known whether "
-                               "it is taken now")
+            med.caveats.append(fill(words.dispense_days_implausible, days=format(days, "g")))
             return
         try:
             end = handed + timedelta(days=int(days))
         except OverflowError:
             med.status = "unknown"
-            med.caveats.append("the end of the supply is not a real date")
+            med.caveats.append(words.dispense_end_invalid)
             return
         if end >= self.on:
             med.status = "current"
-            med.caveats.append(f"dispensed {handed.isoformat()} for {days:g} days: the "
-                               "supply reaches the assessment, taken as current")
+            med.caveats.append(fill(words.dispense_current, date=handed.isoformat(),
+                                    days=format(days, "g")))
         else:
             med.status = "stopped"
             med.last_date = end
-            med.caveats.append(f"dispensed {handed.isoformat()} for {days:g} days: last "
-                               f"dose taken as the end of the supply, {end.isoformat()}")
+            med.caveats.append(fill(words.dispense_stopped, date=handed.isoformat(),
+                                    days=format(days, "g"), end=end.isoformat()))
 
     def daily_dose(self, med: _Medicine, ingredient: str, rec_release: Release | None,
                    single_ingredient: bool, strengths: Sequence[float]
                    ) -> tuple[float | None, str | None, str | None]:
         """(daily dose, unit, use) of one opioid medicine."""
+        words = self.words
         strength: tuple[float, bool] | None = None
         if med.rxnorm_display is not None:
             strength = _opioid_strength(med.rxnorm_display, ingredient, self.vocab)
@@ -953,42 +941,40 @@ class _Importer:
         use: str | None = None
         for i, dosage in enumerate(med.dosages):
             caveats: list[str] = []
-            got = _dose_per_day(dosage, f"{med.where}.dosage[{i}]", caveats)
+            got = _dose_per_day(dosage, f"{med.where}.dosage[{i}]", caveats, words)
             if got is None:
                 continue
             amount, times, unit, as_needed = got
             use = "as_needed" if as_needed else "daily"
             med.caveats.extend(caveats)
             if as_needed:
-                med.caveats.append("as needed: the daily dose is the most the instructions "
-                                   "allow")
+                med.caveats.append(words.as_needed)
             if rec_release is Release.TRANSDERMAL or (strength and strength[1]):
                 if strength is None or not strength[1]:
-                    med.caveats.append("patch strength (mcg/h) not found: no daily dose")
+                    med.caveats.append(words.patch_strength_missing)
                     return None, None, use
                 # a patch delivers its strength while worn: the dose is patches worn at once
                 return round(strength[0] * 1000 * amount, 3), "mcg/h", use
             if times is None:
-                med.caveats.append("no timing that gives doses per day: no daily dose")
+                med.caveats.append(words.no_timing)
                 return None, None, use
             per_day = amount * times
             if unit in _UCUM_MG:
                 if not single_ingredient:
-                    med.caveats.append("a dose in mg of a combination product: which "
-                                       "ingredient is not said; no daily dose")
+                    med.caveats.append(words.mg_combination)
                     return None, None, use
                 return round(per_day, 3), "mg/day", use
             if unit in _UNIT_WORDS or unit.strip("{}") in _UNIT_WORDS:
                 if strength is None:
-                    med.caveats.append("strength per unit not found: no daily dose")
+                    med.caveats.append(words.strength_missing)
                     return None, None, use
                 return round(per_day * strength[0], 3), "mg/day", use
-            med.caveats.append(f"dose unit {unit or '(none)'!r} not read: no daily dose")
+            med.caveats.append(fill(words.unit_not_read, unit=repr(unit or words.unit_none)))
             return None, None, use
         if med.dosages:
-            med.caveats.append("dosage without a dose and a timing that give a daily dose")
+            med.caveats.append(words.dosage_incomplete)
         else:
-            med.caveats.append("no dosage instructions: no daily dose")
+            med.caveats.append(words.no_dosage)
         return None, None, use
 
     def ingredient_strength(self, med: _Medicine, ingredient: str
@@ -1018,7 +1004,8 @@ class _Importer:
                 return value / per / 1000, True
             if unit in ("mg/h", "mg/hr"):
                 return value / per, True
-            med.caveats.append(f"ingredient strength unit {unit or '(none)'!r} not read")
+            med.caveats.append(fill(self.words.ingredient_unit,
+                                    unit=repr(unit or self.words.unit_none)))
             return None
         return None
 
@@ -1026,6 +1013,7 @@ class _Importer:
         opioids: list[dict[str, Any]] = []
         statuses: set[str] = set()
         other: list[str] = []
+        words = self.words
         ldn: list[tuple[_Medicine, float | None, _Entry]] = []
         unresolved = bool(self.case.get("opioids", {}).pop("_unresolved", False))
         if not self.case.get("opioids"):
@@ -1049,21 +1037,21 @@ class _Importer:
                     continue  # in the ldn section only (a current one is listed as well)
             if not rec.recognised and rec.meanings:
                 unresolved = True
-                self.note(entry, f"{med.text}: may be an opioid ({'; '.join(rec.meanings)}); "
-                          "opioid status set to unknown; listed under other medicines")
+                self.note(entry, fill(words.may_be_opioid, text=med.text,
+                                      meanings="; ".join(rec.meanings)))
                 if med.status != "stopped":
                     other.append(med.text[:200])
                 continue
             if med.status == "stopped":
-                self.note(entry, f"{med.text}: stopped or completed"
-                          + (f" (last {med.last_date.isoformat()})" if med.last_date else "")
-                          + "; not a current medicine")
+                self.note(entry, fill(words.medicine_stopped_on, text=med.text,
+                                      date=med.last_date.isoformat()) if med.last_date
+                          else fill(words.medicine_stopped, text=med.text))
                 continue
             other.append(med.text[:200])
             why = "; ".join(med.caveats)
             if not rec.recognised:
-                self.note(entry, f"{med.text}: not recognised by the medication vocabulary; "
-                          "listed as written under other medicines", mapped=True)
+                self.note(entry, fill(words.medicine_unrecognised, text=med.text),
+                          mapped=True)
             elif why:
                 self.note(entry, f"{med.text}: {why}", mapped=True)
         if other:
@@ -1079,17 +1067,15 @@ class _Importer:
             else:
                 section["status"] = "stopped"
             if opioids:
-                section["medications"] = _merge(opioids, self.report)
+                section["medications"] = _merge(opioids, self.report, words)
             if section["status"] == "current" and (unresolved or "unknown" in statuses):
-                self.note(None, "besides the current opioid, a medicine whose opioid status is "
-                          "not known is in the record: see the other lines", mapped=True,
-                          rtype="Bundle")
+                self.note(None, words.opioid_status_mixed, mapped=True, rtype="Bundle")
 
     def ldn_dose(self, med: _Medicine, strengths: Sequence[float]) -> float | None:
         """The daily LDN dose in mg the dosage gives (mg, or units of one strength)."""
         for i, dosage in enumerate(med.dosages):
             caveats: list[str] = []
-            got = _dose_per_day(dosage, f"{med.where}.dosage[{i}]", caveats)
+            got = _dose_per_day(dosage, f"{med.where}.dosage[{i}]", caveats, self.words)
             if got is None:
                 continue
             amount, times, unit, _ = got
@@ -1109,28 +1095,32 @@ class _Importer:
         found.sort(key=lambda x: (order[x[0].status],
                                   -(x[0].last_date or date.min).toordinal()))
         med, dose, entry = found[0]
+        words = self.words
         section = self.section("ldn")
         if med.status == "unknown":
-            self.note(entry, f"{med.text}: LDN, whether taken now is not known; "
-                      f"{'; '.join(med.caveats)}; LDN use left unanswered")
+            self.note(entry, fill(words.ldn_unknown, text=med.text,
+                                  caveats="; ".join(med.caveats)))
             return
         section["status"] = med.status
-        said = [f"{med.text}: LDN, {'taken now' if med.status == 'current' else 'stopped'}"]
+        said = [fill(words.ldn_status, text=med.text,
+                     status=words.statuses["current" if med.status == "current"
+                                           else "stopped"])]
         if dose is not None and 0 < dose <= 50:
             section["dose_mg"] = dose
-            said.append(f"{dose:g} mg/day")
+            said.append(fill(words.ldn_dose, dose=format(dose, "g")))
         else:
-            said.append("daily dose not given by the dosage")
+            said.append(words.ldn_dose_missing)
         if med.status == "stopped":
             if med.last_date is not None:
                 section["last_dose_on"] = min(med.last_date, self.on).isoformat()
-                said.append(f"last dose {section['last_dose_on']}")
+                said.append(fill(words.ldn_last_dose, date=section["last_dose_on"]))
             else:
-                said.append("the date of the last dose is not in the record: ask")
+                said.append(words.ldn_last_dose_missing)
         self.note(entry, "; ".join(said + med.caveats), mapped=True)
         for other_med, _, other_entry in found[1:]:
-            self.note(other_entry, f"{other_med.text}: another LDN record "
-                      f"({other_med.status}); the {med.status} one was used", mapped=True)
+            self.note(other_entry, fill(words.ldn_other, text=other_med.text,
+                                        status=other_med.status, used=med.status),
+                      mapped=True)
 
     def opioid_entry(self, med: _Medicine, ingredients: Sequence[str],
                      release: Release | None, role: Role | None, strengths: Sequence[float],
@@ -1148,7 +1138,8 @@ class _Importer:
         elif len(ingredients) == 1:
             dose, unit, use = self.daily_dose(med, ingredients[0], form, single, strengths)
         else:
-            med.caveats.append(f"{len(ingredients)} opioid ingredients: no daily dose")
+            med.caveats.append(fill(self.words.opioid_ingredients,
+                                    count=str(len(ingredients))))
         if dose is not None and dose > 0:
             out["daily_dose"] = dose
             out["unit"] = unit
@@ -1160,14 +1151,15 @@ class _Importer:
             if med.last_date is not None:
                 out["last_dose_on"] = min(med.last_date, self.on).isoformat()
             else:
-                med.caveats.append("stopped, but the date of the last dose is not in the "
-                                   "record: ask")
-        label = "; ".join(med.caveats) or "mapped as written"
-        status = {"current": "taken now", "stopped": "stopped",
-                  "unknown": "whether taken now is not known"}[med.status]
+                med.caveats.append(self.words.opioid_stopped_undated)
+        words = self.words
+        label = "; ".join(med.caveats) or words.mapped_as_written
+        status = words.statuses[med.status]
         if role in OPIOID_ROLES:
-            self.note(entry, f"{med.text}: opioid, {status}"
-                      + (f", {dose:g} {unit}" if dose else "") + f"; {label}", mapped=True)
+            self.note(entry, fill(words.opioid_with_dose, text=med.text, status=status,
+                                  dose=format(dose, "g"), unit=str(unit), caveats=label)
+                      if dose else fill(words.opioid, text=med.text, status=status,
+                                        caveats=label), mapped=True)
         out["_status"] = med.status
         return out
 
@@ -1190,7 +1182,8 @@ def _code_of(display: str | None, vocab: Vocabulary) -> str | None:
     return None
 
 
-def _merge(items: list[dict[str, Any]], report: list[ReportItem]) -> list[dict[str, Any]]:
+def _merge(items: list[dict[str, Any]], report: list[ReportItem], words: FhirWords
+           ) -> list[dict[str, Any]]:
     """One entry per opioid product: the same product from a request, a statement and a
     dispense is one medicine, not three (counting it three times would triple the MME)."""
     merged: dict[tuple[str, str | None], dict[str, Any]] = {}
@@ -1212,8 +1205,7 @@ def _merge(items: list[dict[str, Any]], report: list[ReportItem]) -> list[dict[s
             better["last_dose_on"] = max(better.get("last_dose_on", ""), other["last_dose_on"])
         merged[key] = better
         report.append(ReportItem(resource_type="Bundle", id=None, mapped=True,
-                                 reason=f"{item['drug']}: several records of the same medicine "
-                                 "merged into one (the larger daily dose kept)"))
+                                 reason=fill(words.merged, drug=item["drug"])))
     out = []
     for item in merged.values():
         if item.pop("_status") == "unknown":

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from ldn_cds.core.fhir_mapping import HISTORY_VALUES
 from ldn_cds.core.medicines import Role
 from ldn_cds.core.models import Release
 
@@ -413,6 +414,129 @@ class ServiceWords(_Wording):
     earliest_start: Annotated[Text, Slots("date")]
 
 
+class FhirWords(_Wording):
+    """The FHIR import report: what was not mapped, or mapped with a caveat, and why."""
+
+    # the bundle (notes about its entries)
+    more_pages: Text
+    request_failed: Annotated[Text, Slots("status")]
+    empty_search: Text
+    no_patient: Text
+    operation_outcome: Text
+    type_not_read: Annotated[Text, Slots("type")]
+    # Patient
+    identifiers: Annotated[Text, Slots("count")]
+    birth_partial: Annotated[Text, Slots("birth")]
+    gender: Annotated[Text, Slots("gender")]
+    # Condition
+    no_code: Text
+    condition_refuted: Annotated[Text, Slots("label", "status")]
+    condition_inactive: Annotated[Text, Slots("label", "status")]
+    condition_unverified: Annotated[Text, Slots("label", "code", "condition")]
+    condition_unmapped: Annotated[Text, Slots("label")]
+    condition_unconfirmed: Annotated[Text, Slots("label", "status")]
+    condition_no_clinical: Annotated[Text, Slots("label")]
+    # Conditions that answer a safety-history question
+    history_questions: dict[str, Text] = Field(
+        description="The safety-history question in words, by history field.")
+    history_unverified: Annotated[Text, Slots("label", "code", "question")]
+    history_unconfirmed: Annotated[Text, Slots("label", "status", "question")]
+    history_inactive: Annotated[Text, Slots("label", "status", "question")]
+    history_remission: Annotated[Text, Slots("label", "question")]
+    history_which: Annotated[Text, Slots("label", "question", "answers")]
+    answers_or: Text
+    history_no_clinical: Text
+    yes: Text
+    history_answered: Annotated[Text, Slots("label", "question", "answer", "caveat")]
+    history_also: Annotated[Text, Slots("label", "question", "other", "answer")]
+    history_same: Annotated[Text, Slots("label", "question", "answer")]
+    # AllergyIntolerance
+    allergy_no_code: Text
+    allergy_other: Annotated[Text, Slots("label")]
+    allergy_refuted: Annotated[Text, Slots("label", "status")]
+    allergy_inactive: Annotated[Text, Slots("label", "status")]
+    allergy_unconfirmed: Annotated[Text, Slots("label")]
+    # Observation
+    observation_other: Annotated[Text, Slots("label")]
+    observation_status: Annotated[Text, Slots("label", "status")]
+    pain_value: Annotated[Text, Slots("label", "value")]
+    undated: Text
+    pain_used: Annotated[Text, Slots("score", "date", "count")]
+    pregnancy_undated: Text
+    pregnancy_unrecognised: Text
+    pregnant: Text
+    not_pregnant: Text
+    pregnancy_used: Annotated[Text, Slots("status", "date", "days")]
+    # medicines: the record
+    reference_empty: Text
+    reference_display: Annotated[Text, Slots("ref")]
+    reference_missing: Annotated[Text, Slots("ref")]
+    medicine_unreadable: Text
+    rxnorm_unknown: Annotated[Text, Slots("text", "code")]
+    medicine_ignored: Annotated[Text, Slots("text", "status")]
+    intent_not_order: Annotated[Text, Slots("intent")]
+    status_unknown: Annotated[Text, Slots("status")]
+    administration_in_progress: Text
+    administration_given: Annotated[Text, Slots("status")]
+    administration_given_on: Annotated[Text, Slots("date", "status")]
+    dispense_status: Annotated[Text, Slots("status")]
+    dispense_incomplete: Text
+    dispense_days_implausible: Annotated[Text, Slots("days")]
+    dispense_end_invalid: Text
+    dispense_current: Annotated[Text, Slots("date", "days")]
+    dispense_stopped: Annotated[Text, Slots("date", "days", "end")]
+    # medicines: the daily dose
+    range_open: Text
+    range_upper: Annotated[Text, Slots("low", "high")]
+    frequency_max: Annotated[Text, Slots("times")]
+    period_range: Text
+    as_needed: Text
+    patch_strength_missing: Text
+    no_timing: Text
+    mg_combination: Text
+    strength_missing: Text
+    unit_not_read: Annotated[Text, Slots("unit")]
+    unit_none: Text
+    dosage_incomplete: Text
+    no_dosage: Text
+    ingredient_unit: Annotated[Text, Slots("unit")]
+    opioid_ingredients: Annotated[Text, Slots("count")]
+    # medicines: what was read
+    may_be_opioid: Annotated[Text, Slots("text", "meanings")]
+    medicine_stopped: Annotated[Text, Slots("text")]
+    medicine_stopped_on: Annotated[Text, Slots("text", "date")]
+    medicine_unrecognised: Annotated[Text, Slots("text")]
+    opioid_status_mixed: Text
+    statuses: dict[str, Text] = Field(
+        description="A medicine record's status in words, by how the import reads it "
+                    "(current, stopped, unknown).")
+    opioid_stopped_undated: Text
+    mapped_as_written: Text
+    opioid: Annotated[Text, Slots("text", "status", "caveats")]
+    opioid_with_dose: Annotated[Text, Slots("text", "status", "dose", "unit", "caveats")]
+    merged: Annotated[Text, Slots("drug")]
+    ldn_unknown: Annotated[Text, Slots("text", "caveats")]
+    ldn_status: Annotated[Text, Slots("text", "status")]
+    ldn_dose: Annotated[Text, Slots("dose")]
+    ldn_dose_missing: Text
+    ldn_last_dose: Annotated[Text, Slots("date")]
+    ldn_last_dose_missing: Text
+    ldn_other: Annotated[Text, Slots("text", "status", "used")]
+
+    @model_validator(mode="after")
+    def _every_key(self) -> FhirWords:
+        for name, keys, wanted in (
+                ("history_questions", self.history_questions, list(HISTORY_VALUES)),
+                ("statuses", self.statuses, ["current", "stopped", "unknown"])):
+            missing = [k for k in wanted if k not in keys]
+            extra = [k for k in keys if k not in wanted]
+            if missing:
+                raise ValueError(f"{name}: no words for {missing}")
+            if extra:
+                raise ValueError(f"{name}: {extra} are not known (known: {wanted})")
+        return self
+
+
 class Texts(_Wording):
     """``texts.yaml``: see the module docstring."""
 
@@ -429,6 +553,7 @@ class Texts(_Wording):
     handout: HandoutFrame
     labels: Labels
     service: ServiceWords
+    fhir: FhirWords
 
 
-__all__ = ["Labels", "Slots", "Texts", "fill", "placeholders"]
+__all__ = ["FhirWords", "Labels", "Slots", "Texts", "fill", "placeholders"]

@@ -23,7 +23,8 @@ from ldn_cds.core.ruleset import RuleSet
 from ldn_cds.resources import load_ruleset, resources_dir
 
 CORE = Path(__file__).resolve().parents[2] / "ldn_cds" / "core"
-OUTPUT_MODULES = ("assessment", "facts", "medicines", "dosing", "notes", "report_content")
+OUTPUT_MODULES = ("assessment", "facts", "medicines", "dosing", "notes", "report_content",
+                  "fhir_import")
 """Core modules whose strings reach the JSON, the window or a PDF."""
 MIN_WORDS = 4
 
