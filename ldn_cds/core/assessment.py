@@ -15,6 +15,7 @@ Pure and deterministic: the same case, date and rule set always give the same as
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import uuid
@@ -52,6 +53,22 @@ PRECEDENCE: tuple[tuple[Effect, Verdict], ...] = (
     (Effect.NOT_YET, Verdict.NOT_YET),
     (Effect.CAUTION, Verdict.CANDIDATE_WITH_CAUTIONS),
 )
+
+
+@functools.cache
+def _input_order() -> dict[str, int]:
+    """Each input's place: the facts in their catalogue order (patient, pain, opioids, other
+    medicines, LDN, history), then the case fields in the case format's order, so that a
+    question comes before its follow-up ("on levothyroxine?" before "what caused the
+    hypothyroidism?") instead of the alphabet deciding."""
+    out: dict[str, int] = {name: i for i, name in enumerate(F.FACTS)}
+    for section, info in Case.model_fields.items():
+        out.setdefault(section, len(out))
+        model = info.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            for name in model.model_fields:
+                out.setdefault(f"{section}.{name}", len(out))
+    return out
 
 
 def verdict_text(ruleset: RuleSet, verdict: Verdict) -> str:
@@ -551,7 +568,9 @@ def assess(case: Case, *, on: date, ruleset: RuleSet) -> Assessment:
                     "rule_ids": [*item.rule_ids, r.rule.id],
                     "blocks_decision": item.blocks_decision or blocks,
                 })
-    missing_list = sorted(missing.values(), key=lambda m: (not m.blocks_decision, m.input))
+    order = _input_order()
+    missing_list = sorted(missing.values(), key=lambda m: (
+        not m.blocks_decision, order.get(m.input.split("[", 1)[0], len(order)), m.input))
 
     evidence, without = _evidence(case, ruleset)
     plan, plan_note = _dose_plan(ctx, verdict, earliest, by_id)

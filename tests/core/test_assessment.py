@@ -130,6 +130,18 @@ def test_cannot_evaluate_finding_and_missing_information(make_case: Any, ruleset
     assert blocks == sorted(blocks, reverse=True)
 
 
+def test_a_question_comes_before_its_follow_up(make_case: Any, ruleset: RuleSet) -> None:
+    """Found under Xvfb: "What caused the hypothyroidism?" was listed above "Does the patient
+    have hypothyroidism treated with levothyroxine?" (the list was sorted by input name).
+    Within each group the order is the case format's: patient, pain, opioids, history."""
+    result = run(make_case, ruleset, {"history": {"hypothyroidism_on_levothyroxine": None,
+                                                  "hypothyroidism_cause": None,
+                                                  "renal": None, "liver": None}})
+    inputs = [m.input for m in result.missing_information if not m.blocks_decision]
+    assert inputs[-3:] == ["history.renal", "history.hypothyroidism_on_levothyroxine",
+                           "history.hashimoto"]  # not alphabetical
+
+
 def test_missing_input_shared_by_rules(make_case: Any, ruleset: RuleSet) -> None:
     result = run(make_case, ruleset, {"other_medications": None})
     item = next(m for m in result.missing_information if m.input == "other_medications")
