@@ -396,17 +396,16 @@ class _PdfOutputs:
 
 def _prepare_pdf_dir(out_dir: Path) -> _PdfOutputs | None:
     """The output folder (created owner-only when missing), or None after a usage message."""
-    if out_dir.exists() and not out_dir.is_dir():
-        print(f"ldn-cds assess: error: --pdf-dir {out_dir} is a file, not a folder",
-              file=sys.stderr)
-        return None
-    try:
-        out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return _PdfOutputs(out_dir)
-    except OSError as exc:
-        print(f"ldn-cds assess: error: --pdf-dir {out_dir}: cannot create or write the "
-              f"folder: {exc.strerror or exc}", file=sys.stderr)
-        return None
+    from ldn_cds.fileio import output_folder_problem
+
+    problem = output_folder_problem(out_dir, "--pdf-dir")
+    if problem is None:
+        try:
+            return _PdfOutputs(out_dir)
+        except OSError as exc:
+            problem = f"--pdf-dir {out_dir}: cannot write the folder: {exc.strerror or exc}"
+    print(f"ldn-cds assess: error: {problem}", file=sys.stderr)
+    return None
 
 
 def _gui(case: Path | None, rules_dir: Path | None = None) -> int:

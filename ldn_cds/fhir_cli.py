@@ -215,15 +215,11 @@ class FhirOutputs:
     @classmethod
     def open(cls, out_dir: Path) -> FhirOutputs | None:
         """The writer (folder created owner-only), or None after a usage message."""
-        if out_dir.exists() and not out_dir.is_dir():
-            print(f"ldn-cds assess: error: --fhir-out {out_dir} is a file, not a folder",
-                  file=sys.stderr)
-            return None
-        try:
-            out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError as exc:
-            print(f"ldn-cds assess: error: --fhir-out {out_dir}: cannot create the folder: "
-                  f"{exc.strerror or exc}", file=sys.stderr)
+        from ldn_cds.fileio import output_folder_problem
+
+        problem = output_folder_problem(out_dir, "--fhir-out")
+        if problem is not None:
+            print(f"ldn-cds assess: error: {problem}", file=sys.stderr)
             return None
         return cls(out_dir)
 

@@ -4,6 +4,8 @@ Case files, drafts, PDFs and the parsed rule-set cache all go through
 :func:`write_private_atomic`: a temporary file created 0600 in the target folder (never
 following a planted symlink), flushed and synced, then moved over the target with
 ``os.replace``; on any failure the temporary file is removed, so no partial file remains.
+Output folders of a batch (``--pdf-dir``, ``--fhir-out``) are made owner-only by
+:func:`output_folder_problem`.
 """
 
 from __future__ import annotations
@@ -69,3 +71,15 @@ def unique_stem(stem: str, used: set[str]) -> str:
         name = f"{stem}-{n}"
     used.add(name)
     return name
+
+
+def output_folder_problem(out_dir: Path, option: str) -> str | None:
+    """Create ``out_dir`` owner-only when missing; the usage problem in words (naming
+    ``option``, e.g. ``--pdf-dir``), or None when it is a folder to write into."""
+    if out_dir.exists() and not out_dir.is_dir():
+        return f"{option} {out_dir} is a file, not a folder"
+    try:
+        out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"{option} {out_dir}: cannot create the folder: {exc.strerror or exc}"
+    return None

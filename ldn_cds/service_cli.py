@@ -52,22 +52,20 @@ def serve(args: argparse.Namespace, load_rules: Callable[[], Any]) -> int:
     ruleset = load_rules()
     if ruleset is None:
         return EXIT_BAD_INPUT
-    from ldn_cds.service.hooks import check_texts
-
-    problems = check_texts(ruleset)
-    if problems:
-        for problem in problems:
-            print(f"ldn-cds serve: {ruleset.origin}/{problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    if not ruleset.shipped:
-        from ldn_cds.service.hooks import foreign_ruleset_line
-
-        print(foreign_ruleset_line(ruleset), file=sys.stderr)
     import uvicorn
 
     from ldn_cds.service.app import create_app
+    from ldn_cds.service.hooks import foreign_ruleset_line
 
+    try:
+        app = create_app(ruleset, fhir_servers=servers)  # checks the service's words
+    except ValueError as exc:
+        for problem in str(exc).split("; "):
+            print(f"ldn-cds serve: {ruleset.origin}/{problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not ruleset.shipped:
+        print(foreign_ruleset_line(ruleset), file=sys.stderr)
     logging.getLogger("uvicorn.access").addFilter(_PathOnly())
-    uvicorn.run(create_app(ruleset, fhir_servers=servers), host=args.host, port=args.port,
-                log_level="info", access_log=True, timeout_keep_alive=5, server_header=False)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=True,
+                timeout_keep_alive=5, server_header=False)
     return EXIT_OK

@@ -185,6 +185,7 @@ class PatientView(QWidget):
         super().__init__()
         self.window_ = window
         self.patient_id: int | None = None
+        self.patient_name: str | None = None
         self.header = QLabel("Choose a patient on the left.")
         self.header.setObjectName("patientHeader")
         self.header.setStyleSheet("font-size: 15px; font-weight: 600;")
@@ -256,6 +257,7 @@ class PatientView(QWidget):
 
     def show_patient(self, patient_id: int | None) -> None:
         self.patient_id = patient_id
+        self.patient_name = None
         registry = self.window_.registry
         if patient_id is None or registry is None:
             self.header.setText("Choose a patient on the left.")
@@ -270,7 +272,8 @@ class PatientView(QWidget):
         if row is None:
             self.show_patient(None)
             return
-        self.header.setText(f"{row.name or '(no name)'} · {row.record_id or '(no record id)'} · "
+        self.patient_name = row.name or "(no name)"
+        self.header.setText(f"{self.patient_name} · {row.record_id or '(no record id)'} · "
                             f"{_age(row.date_of_birth, today)}")
         course = registry.course(patient_id)
         result = course.response(today, self.window_.ruleset)
@@ -329,17 +332,12 @@ class PatientView(QWidget):
         if self.patient_id is None or registry is None:
             return
         dialog = FollowUpDialog(self.window_.today(), parent=self,
-                                patient=self.patient_name())
+                                patient=self.patient_name)
         if dialog.exec() and dialog.result_visit is not None:
             self.window_.guard(lambda: registry.add_followup(self.patient_id,
                                                              dialog.result_visit))
             self.show_patient(self.patient_id)
             self.changed.emit()
-
-    def patient_name(self) -> str | None:
-        """The header's first part (name), for the follow-up dialog's title."""
-        text = self.header.text()
-        return None if self.patient_id is None else text.split(" · ", 1)[0]
 
     def edit_followup(self) -> None:
         registry = self.window_.registry
@@ -348,7 +346,7 @@ class PatientView(QWidget):
             return
         visit = dict(registry.followups(self.patient_id)).get(fid)
         dialog = FollowUpDialog(self.window_.today(), visit, parent=self,
-                                patient=self.patient_name())
+                                patient=self.patient_name)
         if dialog.exec() and dialog.result_visit is not None:
             self.window_.guard(lambda: registry.update_followup(fid, dialog.result_visit))
             self.show_patient(self.patient_id)
